@@ -1,0 +1,49 @@
+"""Outbound authentication: a consumes ``authentication`` block -> header, query or digest (pure).
+
+The one place a bound secret becomes text on its way upstream.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import replace
+from urllib.parse import quote, urlencode
+
+from ..errors import CredentialError
+from ..spec.model import Auth
+from .bind import Scope
+from .request import UpstreamRequest
+
+
+def _field(auth: Auth, name: str, scope: Scope) -> str:
+    template = auth.fields.get(name)
+    if template is None:
+        raise CredentialError(name, f"the {auth.type} authentication block has no {name!r}")
+    text = scope.render(template)
+    if not text:
+        raise CredentialError(name, f"the {auth.type} authentication {name!r} rendered empty")
+    return text
+
+
+def apply_auth(request: UpstreamRequest, auth: Auth | None, scope: Scope) -> UpstreamRequest:
+    """Add the credentials to the request. Raises CredentialError when a bound value is missing."""
+    if auth is None:
+        return request
+    headers = [(k, v) for k, v in request.headers if k.lower() != "authorization"]
+    if auth.type == "bearer":
+        headers.append(("Authorization", f"Bearer {_field(auth, 'token', scope)}"))
+    elif auth.type == "basic":
+        pair = f"{_field(auth, 'username', scope)}:{_field(auth, 'password', scope)}"
+        headers.append(("Authorization", "Basic " + base64.b64encode(pair.encode()).decode()))
+    elif auth.type == "digest":
+        return replace(request, digest_auth=(_field(auth, "username", scope), _field(auth, "password", scope)))
+    elif auth.type == "apikey":
+        key = auth.fields["key"].parts[0] if "key" in auth.fields else "X-API-Key"
+        name = key if isinstance(key, str) else scope.render(auth.fields["key"]) or "X-API-Key"
+        value = _field(auth, "value", scope)
+        if auth.placement == "query":
+            sep = "&" if "?" in request.url else "?"
+            return replace(request, url=request.url + sep + urlencode([(name, value)], quote_via=quote))
+        headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+        headers.append((name, value))
+    return replace(request, headers=tuple(headers))

@@ -1,0 +1,1 @@
+"""Step 1 of the flow: capability file -> typed, immutable model."""
