@@ -2,25 +2,35 @@
 
 The flow: spec/ (file -> model) -> exposes/ (HTTP request or tool call -> inputs) -> invoke.run
 -> consumes/ (bind, request, auth, transport, response) -> Outcome -> back through the adapter.
+
+Public names are imported lazily (PEP 562) so that ``import naftiko_lambda.spec.load`` does not
+pull in requests or the adapters: every module a cold start skips is time saved.
 """
 
 from __future__ import annotations
 
-from .credentials import CredentialSource, Secret
-from .errors import (
-    CredentialError,
-    InvocationError,
-    NaftikoError,
-    SpecError,
-    UpstreamError,
-    UpstreamInvalidResponse,
-    UpstreamTimeout,
-    UpstreamTooLarge,
-    UpstreamUnreachable,
-)
-from .invoke import Upstreams, run
-from .spec.load import load_capabilities, load_capability
-from .spec.model import Capability, ExposedOperation
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Capability": ".spec.model",
+    "ExposedOperation": ".spec.model",
+    "load_capability": ".spec.load",
+    "load_capabilities": ".spec.load",
+    "CredentialSource": ".credentials",
+    "Secret": ".credentials",
+    "Upstreams": ".invoke",
+    "run": ".invoke",
+    "NaftikoError": ".errors",
+    "SpecError": ".errors",
+    "InvocationError": ".errors",
+    "CredentialError": ".errors",
+    "UpstreamError": ".errors",
+    "UpstreamInvalidResponse": ".errors",
+    "UpstreamTimeout": ".errors",
+    "UpstreamTooLarge": ".errors",
+    "UpstreamUnreachable": ".errors",
+}
 
 __all__ = [
     "Capability",
@@ -39,5 +49,38 @@ __all__ = [
     "Upstreams",
     "load_capabilities",
     "load_capability",
+    "reset_caches",
     "run",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .credentials import CredentialSource, Secret
+    from .errors import (
+        CredentialError,
+        InvocationError,
+        NaftikoError,
+        SpecError,
+        UpstreamError,
+        UpstreamInvalidResponse,
+        UpstreamTimeout,
+        UpstreamTooLarge,
+        UpstreamUnreachable,
+    )
+    from .invoke import Upstreams, run
+    from .spec.load import load_capabilities, load_capability
+    from .spec.model import Capability, ExposedOperation
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module 'naftiko_lambda' has no attribute {name!r}")
+
+
+def reset_caches() -> None:
+    """Drop every process-wide cache: the HTTP session, the secret cache, the loaded registry."""
+    from .consumes.transport import reset_session
+    from .credentials import reset_secret_cache
+
+    reset_session()
+    reset_secret_cache()

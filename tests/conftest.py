@@ -1,0 +1,41 @@
+"""Shared fixtures: a loopback upstream, credentials, and an autouse reset of every cache."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from naftiko_lambda.consumes.transport import reset_session
+from naftiko_lambda.credentials import CredentialSource, reset_secret_cache
+
+from .support.upstream import UpstreamServer
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPABILITIES = ROOT / "capabilities"
+EVENTS = ROOT / "events"
+CORPUS = ROOT.parent / "shared" / "naftiko-corpus"
+SEED_ENV = {"M3TER_API_KEY": "m3ter-test-key", "M3TER_TOKEN": "m3ter-test-token", "SUGER_API_KEY": "Key suger-test"}
+
+
+@pytest.fixture(autouse=True)
+def _reset_caches() -> Iterator[None]:
+    from naftiko_lambda import reset_caches
+
+    reset_caches()
+    yield
+    reset_caches()
+
+
+@pytest.fixture
+def upstream() -> Iterator[UpstreamServer]:
+    with UpstreamServer() as server:
+        yield server
+
+
+@pytest.fixture
+def seed_credentials() -> CredentialSource:
+    return CredentialSource(environ=dict(SEED_ENV))
+
+
+__all__ = ["reset_secret_cache", "reset_session"]

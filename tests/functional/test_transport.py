@@ -1,0 +1,80 @@
+"""The one HTTP client against a real loopback server: retries, timeouts, caps, redirects."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from naftiko_lambda.consumes import transport as transport_module
+from naftiko_lambda.consumes.request import UpstreamRequest
+from naftiko_lambda.consumes.transport import RequestsTransport
+from naftiko_lambda.errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
+
+from ..support.upstream import Reply, UpstreamServer
+
+
+def test_get_is_retried_on_503_honouring_retry_after(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(503, "busy", {"Retry-After": "0"}), Reply(200, {"ok": 1}))
+    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    assert response.status == 200
+    assert len(upstream.received) == 2
+
+
+def test_429_is_returned_after_bounded_retries(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(429, "slow down", {"Retry-After": "0"}))
+    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    assert response.status == 429
+    assert len(upstream.received) == 3  # first try + 2 retries
+
+
+def test_post_is_never_sent_twice(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(503, "busy", {"Retry-After": "0"}), Reply(200, {"ok": 1}))
+    response = RequestsTransport().send(UpstreamRequest("POST", upstream.url + "/x", body=b"{}"), "op")
+    assert response.status == 503
+    assert len(upstream.received) == 1
+
+
+def test_slow_upstream_is_a_timeout(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(200, "{}", delay_s=0.5))
+    with pytest.raises(UpstreamTimeout):
+        RequestsTransport(read_timeout_s=0.1).send(UpstreamRequest("POST", upstream.url + "/x"), "op")
+
+
+def test_closed_port_is_unreachable() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(UpstreamUnreachable):
+        RequestsTransport().send(UpstreamRequest("GET", f"http://127.0.0.1:{port}/x"), "op")
+
+
+def test_body_over_the_cap_is_refused(upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport_module, "MAX_BODY_BYTES", 1000)
+    upstream.reply(Reply(200, b"x" * 1001))
+    with pytest.raises(UpstreamTooLarge):
+        RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+
+
+def test_redirect_to_another_host_is_not_followed(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(302, "", {"Location": "http://localhost:1/steal"}))
+    response = RequestsTransport().send(
+        UpstreamRequest("GET", upstream.url + "/x", (("Authorization", "Bearer s"),)), "op"
+    )
+    assert response.status == 302
+    assert len(upstream.received) == 1
+
+
+def test_same_host_redirect_is_followed(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(302, "", {"Location": "/y"}), Reply(200, {"ok": 1}))
+    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    assert response.status == 200
+    assert upstream.last.path == "/y"
+
+
+def test_connection_is_reused_across_calls(upstream: UpstreamServer) -> None:
+    transport = RequestsTransport()
+    for _ in range(3):
+        transport.send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    ports = {r.headers.get("Host") for r in upstream.received}
+    assert len(ports) == 1
+    assert transport_module.session() is transport_module.session()
