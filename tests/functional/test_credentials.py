@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from naftiko_lambda import CredentialError, CredentialSource, Upstreams, load_capability, run
-from naftiko_lambda.consumes.transport import RequestsTransport
+from naftiko_lambda.consumes.transport import Urllib3Transport
 
 from ..conftest import CAPABILITIES
 from ..support.upstream import Reply, UpstreamServer
@@ -64,7 +64,7 @@ def test_401_fetches_the_secret_afresh_once(secrets: object, upstream: UpstreamS
         operation,
         {"orgId": "o", "id": "1"},
         credentials=credentials,
-        transport=RequestsTransport(),
+        transport=Urllib3Transport(),
         upstreams=upstreams,
     )
     assert upstream.last.headers["Authorization"] == "Bearer old"
@@ -76,7 +76,7 @@ def test_401_fetches_the_secret_afresh_once(secrets: object, upstream: UpstreamS
         operation,
         {"orgId": "o", "id": "1"},
         credentials=credentials,
-        transport=RequestsTransport(),
+        transport=Urllib3Transport(),
         upstreams=upstreams,
     )
     assert outcome.data == {"id": "1"}

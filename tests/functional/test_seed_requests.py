@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from naftiko_lambda import CredentialSource, Upstreams, load_capability, run
-from naftiko_lambda.consumes.transport import RequestsTransport
+from naftiko_lambda.consumes.transport import Urllib3Transport
 
 from ..conftest import CAPABILITIES, SEED_ENV
 from ..support.upstream import Reply, UpstreamServer
@@ -85,7 +85,7 @@ def test_seed_operation_sends_exact_request(
         operation,
         inputs,
         credentials=CredentialSource(environ=dict(SEED_ENV)),
-        transport=RequestsTransport(),
+        transport=Urllib3Transport(),
         upstreams=Upstreams({namespace: upstream.url}),
     )
 

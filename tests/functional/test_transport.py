@@ -7,7 +7,7 @@ import socket
 import pytest
 from naftiko_lambda.consumes import transport as transport_module
 from naftiko_lambda.consumes.request import UpstreamRequest
-from naftiko_lambda.consumes.transport import RequestsTransport
+from naftiko_lambda.consumes.transport import Urllib3Transport
 from naftiko_lambda.errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
 
 from ..support.upstream import Reply, UpstreamServer
@@ -15,21 +15,21 @@ from ..support.upstream import Reply, UpstreamServer
 
 def test_get_is_retried_on_503_honouring_retry_after(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(503, "busy", {"Retry-After": "0"}), Reply(200, {"ok": 1}))
-    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    response = Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
     assert response.status == 200
     assert len(upstream.received) == 2
 
 
 def test_429_is_returned_after_bounded_retries(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(429, "slow down", {"Retry-After": "0"}))
-    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    response = Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
     assert response.status == 429
     assert len(upstream.received) == 3  # first try + 2 retries
 
 
 def test_post_is_never_sent_twice(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(503, "busy", {"Retry-After": "0"}), Reply(200, {"ok": 1}))
-    response = RequestsTransport().send(UpstreamRequest("POST", upstream.url + "/x", body=b"{}"), "op")
+    response = Urllib3Transport().send(UpstreamRequest("POST", upstream.url + "/x", body=b"{}"), "op")
     assert response.status == 503
     assert len(upstream.received) == 1
 
@@ -37,7 +37,7 @@ def test_post_is_never_sent_twice(upstream: UpstreamServer) -> None:
 def test_slow_upstream_is_a_timeout(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(200, "{}", delay_s=0.5))
     with pytest.raises(UpstreamTimeout):
-        RequestsTransport(read_timeout_s=0.1).send(UpstreamRequest("POST", upstream.url + "/x"), "op")
+        Urllib3Transport(read_timeout_s=0.1).send(UpstreamRequest("POST", upstream.url + "/x"), "op")
 
 
 def test_closed_port_is_unreachable() -> None:
@@ -45,19 +45,19 @@ def test_closed_port_is_unreachable() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(UpstreamUnreachable):
-        RequestsTransport().send(UpstreamRequest("GET", f"http://127.0.0.1:{port}/x"), "op")
+        Urllib3Transport().send(UpstreamRequest("GET", f"http://127.0.0.1:{port}/x"), "op")
 
 
 def test_body_over_the_cap_is_refused(upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport_module, "MAX_BODY_BYTES", 1000)
     upstream.reply(Reply(200, b"x" * 1001))
     with pytest.raises(UpstreamTooLarge):
-        RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+        Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
 
 
 def test_redirect_to_another_host_is_not_followed(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(302, "", {"Location": "http://localhost:1/steal"}))
-    response = RequestsTransport().send(
+    response = Urllib3Transport().send(
         UpstreamRequest("GET", upstream.url + "/x", (("Authorization", "Bearer s"),)), "op"
     )
     assert response.status == 302
@@ -66,15 +66,33 @@ def test_redirect_to_another_host_is_not_followed(upstream: UpstreamServer) -> N
 
 def test_same_host_redirect_is_followed(upstream: UpstreamServer) -> None:
     upstream.reply(Reply(302, "", {"Location": "/y"}), Reply(200, {"ok": 1}))
-    response = RequestsTransport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
+    response = Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
     assert response.status == 200
     assert upstream.last.path == "/y"
 
 
 def test_connection_is_reused_across_calls(upstream: UpstreamServer) -> None:
-    transport = RequestsTransport()
+    transport = Urllib3Transport()
     for _ in range(3):
         transport.send(UpstreamRequest("GET", upstream.url + "/x"), "op")
     ports = {r.headers.get("Host") for r in upstream.received}
     assert len(ports) == 1
-    assert transport_module.session() is transport_module.session()
+    assert transport_module.pool() is transport_module.pool()
+
+
+def test_digest_auth_answers_the_challenge(upstream: UpstreamServer) -> None:
+    """RFC 7616 challenge-response: the second request carries a correct MD5 digest."""
+    import hashlib
+    import re
+
+    challenge = 'Digest realm="r", nonce="abc123", qop="auth", algorithm=MD5'
+    upstream.reply(Reply(401, "", {"WWW-Authenticate": challenge}), Reply(200, {"ok": 1}))
+    request = UpstreamRequest("GET", upstream.url + "/secure?x=1", digest_auth=("u", "p"))
+    response = Urllib3Transport().send(request, "op")
+    assert response.status == 200
+    header = upstream.last.headers["Authorization"]
+    fields = dict(re.findall(r'(\w+)="?([^",]+)"?', header))
+    ha1 = hashlib.md5(b"u:r:p").hexdigest()
+    ha2 = hashlib.md5(f"GET:{fields['uri']}".encode()).hexdigest()
+    expected = hashlib.md5(f"{ha1}:abc123:{fields['nc']}:{fields['cnonce']}:auth:{ha2}".encode()).hexdigest()
+    assert fields["response"] == expected and fields["uri"] == "/secure?x=1"

@@ -8,7 +8,8 @@ response. Raises only errors from errors.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -17,6 +18,8 @@ from .consumes.auth import apply_auth
 from .consumes.bind import Credentials, make_scope
 from .consumes.request import UpstreamRequest, build_request, resolve_base_uri
 from .consumes.response import Outcome, UpstreamResponse, map_response
+from .errors import NaftikoError, UpstreamError
+from .observability import record_upstream_call
 from .spec.model import Capability, ExposedOperation, Json
 
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
@@ -82,3 +85,47 @@ def run(
         credentials.refresh()
         response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
     return map_response(operation, response, scope)
+
+
+@dataclass
+class Runtime:
+    """What run() needs besides the capability, built once per cold start by the entry.
+
+    Holds the transport, the base URI overrides, and one credential source per capability
+    (created on first use, then reused so its secret cache lives across warm invocations).
+    """
+
+    transport: Transport
+    upstreams: Upstreams
+    credentials_factory: Callable[[Capability], RefreshableCredentials]
+    _credentials: dict[str, RefreshableCredentials] = field(default_factory=dict)
+
+    def credentials_for(self, capability: Capability) -> RefreshableCredentials:
+        found = self._credentials.get(capability.name)
+        if found is None:
+            found = self._credentials[capability.name] = self.credentials_factory(capability)
+        return found
+
+    def call(self, capability: Capability, operation: ExposedOperation, inputs: Mapping[str, Json]) -> Outcome:
+        """run() plus one structured log line per upstream call (never the arguments or headers)."""
+        started = time.perf_counter()
+        status: int | str = "error"
+        try:
+            outcome = run(
+                capability,
+                operation,
+                inputs,
+                credentials=self.credentials_for(capability),
+                transport=self.transport,
+                upstreams=self.upstreams,
+            )
+            status = outcome.status
+            return outcome
+        except UpstreamError as exc:
+            status = exc.status or type(exc).__name__
+            raise
+        except NaftikoError as exc:
+            status = type(exc).__name__
+            raise
+        finally:
+            record_upstream_call(capability.name, operation.call.ref, status, time.perf_counter() - started)

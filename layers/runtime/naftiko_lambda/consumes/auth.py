@@ -15,7 +15,7 @@ from .bind import Scope
 from .request import UpstreamRequest
 
 
-def _field(auth: Auth, name: str, scope: Scope) -> str:
+def field_value(auth: Auth, name: str, scope: Scope) -> str:
     template = auth.fields.get(name)
     if template is None:
         raise CredentialError(name, f"the {auth.type} authentication block has no {name!r}")
@@ -31,16 +31,18 @@ def apply_auth(request: UpstreamRequest, auth: Auth | None, scope: Scope) -> Ups
         return request
     headers = [(k, v) for k, v in request.headers if k.lower() != "authorization"]
     if auth.type == "bearer":
-        headers.append(("Authorization", f"Bearer {_field(auth, 'token', scope)}"))
+        headers.append(("Authorization", f"Bearer {field_value(auth, 'token', scope)}"))
     elif auth.type == "basic":
-        pair = f"{_field(auth, 'username', scope)}:{_field(auth, 'password', scope)}"
+        pair = f"{field_value(auth, 'username', scope)}:{field_value(auth, 'password', scope)}"
         headers.append(("Authorization", "Basic " + base64.b64encode(pair.encode()).decode()))
     elif auth.type == "digest":
-        return replace(request, digest_auth=(_field(auth, "username", scope), _field(auth, "password", scope)))
+        return replace(
+            request, digest_auth=(field_value(auth, "username", scope), field_value(auth, "password", scope))
+        )
     elif auth.type == "apikey":
         key = auth.fields["key"].parts[0] if "key" in auth.fields else "X-API-Key"
         name = key if isinstance(key, str) else scope.render(auth.fields["key"]) or "X-API-Key"
-        value = _field(auth, "value", scope)
+        value = field_value(auth, "value", scope)
         if auth.placement == "query":
             sep = "&" if "?" in request.url else "?"
             return replace(request, url=request.url + sep + urlencode([(name, value)], quote_via=quote))

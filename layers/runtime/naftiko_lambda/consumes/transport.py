@@ -1,9 +1,14 @@
-"""UpstreamRequest -> UpstreamResponse over ``requests``: the only module that opens sockets.
+"""UpstreamRequest -> UpstreamResponse: the only module that opens sockets.
 
-One pooled Session per process, reused across warm invocations. Retries (urllib3) only for
-idempotent methods on 429/502/503/504, honouring Retry-After up to RETRY_AFTER_CAP_S. Redirects are
-followed only to the same scheme and host. Bodies are read up to MAX_BODY_BYTES, Lambda's
-synchronous response limit. Foreign exceptions are translated into errors.py's tree here.
+One urllib3 PoolManager per process, reused across warm invocations (keep-alive). urllib3 rather
+than requests: it is what requests runs on, and importing it costs ~25 ms of a cold start where
+requests costs ~60 ms (bench/rest_handler.py). requests is imported only for HTTP Digest, whose
+challenge-response it already implements.
+
+Retries only for idempotent methods on 429/502/503/504, honouring Retry-After up to
+RETRY_AFTER_CAP_S. Redirects are followed only to the same scheme and host. Bodies are read up
+to MAX_BODY_BYTES, Lambda's synchronous response limit. Foreign exceptions are translated into
+errors.py's tree here, with the cause kept.
 """
 
 from __future__ import annotations
@@ -11,8 +16,15 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.exceptions import (
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+    TimeoutError,
+)
 from urllib3.util.retry import Retry
 
 from ..errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
@@ -39,53 +51,48 @@ class _CappedRetry(Retry):
         return None if seconds is None else min(seconds, RETRY_AFTER_CAP_S)
 
 
-def _new_session() -> requests.Session:
-    retry = _CappedRetry(
-        total=2,
-        connect=2,
-        read=0,
-        status=2,
-        allowed_methods=IDEMPOTENT,
-        status_forcelist=(429, 502, 503, 504),
-        backoff_factor=0.2,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        redirect=False,
-    )
-    session = requests.Session()
-    session.trust_env = False  # no proxies or .netrc credentials picked up from the machine
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=16, max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
+RETRY = _CappedRetry(
+    total=2,
+    connect=2,
+    read=0,
+    status=2,
+    allowed_methods=IDEMPOTENT,
+    status_forcelist=(429, 502, 503, 504),
+    backoff_factor=0.2,
+    respect_retry_after_header=True,
+    raise_on_status=False,
+    redirect=False,
+)
 
 # Module-level on purpose: pooled keep-alive connections survive warm invocations.
 # Cleared by reset_session() (tests).
-_SESSION: requests.Session | None = None
+_POOL: urllib3.PoolManager | None = None
 
 
-def session() -> requests.Session:
-    global _SESSION
-    if _SESSION is None:
-        _SESSION = _new_session()
-    return _SESSION
+def pool() -> urllib3.PoolManager:
+    global _POOL
+    if _POOL is None:
+        _POOL = urllib3.PoolManager(num_pools=16, maxsize=16, retries=RETRY)
+    return _POOL
 
 
 def reset_session() -> None:
-    global _SESSION
-    if _SESSION is not None:
-        _SESSION.close()
-    _SESSION = None
+    global _POOL
+    if _POOL is not None:
+        _POOL.clear()
+    _POOL = None
 
 
-class RequestsTransport:
+class Urllib3Transport:
     """The production transport; ``send`` raises only errors from errors.py."""
 
-    def __init__(self, connect_timeout_s: float = CONNECT_TIMEOUT_S, read_timeout_s: float = READ_TIMEOUT_S) -> None:
-        self.timeout = (connect_timeout_s, read_timeout_s)
+    def __init__(self, connect_timeout_s: float | None = None, read_timeout_s: float | None = None) -> None:
+        self.connect_timeout_s = connect_timeout_s or CONNECT_TIMEOUT_S
+        self.read_timeout_s = read_timeout_s or READ_TIMEOUT_S
 
     def send(self, request: UpstreamRequest, operation: str) -> UpstreamResponse:
+        if request.digest_auth:
+            return _send_digest(request, operation, (self.connect_timeout_s, self.read_timeout_s))
         url = request.url
         for _ in range(MAX_REDIRECTS + 1):
             response = self._send_once(request, url, operation)
@@ -100,45 +107,78 @@ class RequestsTransport:
         return response
 
     def _send_once(self, request: UpstreamRequest, url: str, operation: str) -> UpstreamResponse:
-        auth = None
-        if request.digest_auth:
-            auth = requests.auth.HTTPDigestAuth(*request.digest_auth)
+        timeout = urllib3.Timeout(connect=self.connect_timeout_s, read=self.read_timeout_s)
         try:
-            with session().request(
+            response = pool().request(
                 request.method,
                 url,
                 headers=dict(request.headers),
-                data=request.body,
-                timeout=self.timeout,
-                allow_redirects=False,
-                stream=True,
-                auth=auth,
-            ) as response:
+                body=request.body,
+                timeout=timeout,
+                redirect=False,
+                preload_content=False,
+            )
+            try:
                 body = _read_capped(response, operation)
-                headers = {k.lower(): v for k, v in response.headers.items()}
-                return UpstreamResponse(response.status_code, headers, body)
-        except (requests.exceptions.ConnectTimeout, requests.exceptions.ReadTimeout) as exc:
-            raise UpstreamTimeout(operation, "upstream did not answer in time") from exc
-        except requests.exceptions.RetryError as exc:
-            raise UpstreamUnreachable(operation, "upstream kept failing after retries") from exc
-        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            if isinstance(exc.__context__, TimeoutError) or "timed out" in str(exc).lower():
-                raise UpstreamTimeout(operation, "upstream did not answer in time") from exc
-            raise UpstreamUnreachable(operation, "upstream connection failed") from exc
-        except requests.exceptions.RequestException as exc:
-            raise UpstreamUnreachable(operation, f"upstream request failed ({type(exc).__name__})") from exc
+            finally:
+                response.release_conn()
+        except MaxRetryError as exc:
+            raise _translate(exc.reason, operation) from exc
+        except HTTPError as exc:
+            raise _translate(exc, operation) from exc
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return UpstreamResponse(response.status, headers, body)
 
 
-def _read_capped(response: requests.Response, operation: str) -> bytes:
+def _translate(exc: BaseException | None, operation: str) -> Exception:
+    # Most specific first: urllib3's NewConnectionError is also a (connect) TimeoutError.
+    if isinstance(exc, NewConnectionError):
+        return UpstreamUnreachable(operation, "upstream connection failed")
+    if isinstance(exc, ReadTimeoutError | TimeoutError):
+        return UpstreamTimeout(operation, "upstream did not answer in time")
+    if isinstance(exc, ProtocolError):
+        return UpstreamUnreachable(operation, "upstream connection broke mid-response")
+    return UpstreamUnreachable(operation, f"upstream request failed ({type(exc).__name__})")
+
+
+def _read_capped(response: Any, operation: str) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status_code)
+        raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
     chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
+    for chunk in response.stream(65536):
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise UpstreamTooLarge(
-                operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status_code
-            )
+            raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _send_digest(request: UpstreamRequest, operation: str, timeout: tuple[float, float]) -> UpstreamResponse:
+    """HTTP Digest (RFC 7616) through requests, which implements the challenge-response."""
+    import requests
+    from requests.auth import HTTPDigestAuth
+
+    assert request.digest_auth is not None
+    try:
+        with requests.request(
+            request.method,
+            request.url,
+            headers=dict(request.headers),
+            data=request.body,
+            auth=HTTPDigestAuth(*request.digest_auth),
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            if int(response.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+                raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes")
+            body = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
+            if len(body) > MAX_BODY_BYTES:
+                raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes")
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return UpstreamResponse(response.status_code, headers, body)
+    except requests.exceptions.Timeout as exc:
+        raise UpstreamTimeout(operation, "upstream did not answer in time") from exc
+    except requests.exceptions.RequestException as exc:
+        raise UpstreamUnreachable(operation, f"upstream request failed ({type(exc).__name__})") from exc

@@ -1,0 +1,103 @@
+"""build_app(capability) -> FastAPI app serving its REST operations under /{capability}.
+
+One catch-all route hands every request to one generic endpoint, which looks the operation up
+in the route table (routes.py), reads the inputs, checks inbound auth, runs the blocking upstream
+call on a worker thread and maps the outcome. The OpenAPI document comes from the same table
+(openapi.py), built on its first request rather than on the cold start.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ...consumes.bind import make_scope
+from ...errors import NaftikoError
+from ...invoke import Runtime
+from ...observability import logger
+from ...spec.model import Capability
+from .arguments import collect_inputs, read_body
+from .problems import problem, problem_for
+from .routes import Router
+from .security import challenge, is_authorized
+
+MAX_BODY_BYTES = 6 * 1024 * 1024
+"""Largest request body accepted (bytes): Lambda's synchronous invocation payload limit."""
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def build_app(capability: Capability, runtime: Runtime) -> FastAPI:
+    """A FastAPI app for one capability; every path starts with ``/{capability.name}``."""
+    prefix = f"/{capability.name}"
+    app = FastAPI(title=capability.label, openapi_url=None, docs_url=None, redoc_url=None)
+    router = Router(capability)
+
+    @cache
+    def document() -> dict[str, Any]:
+        from .openapi import build_openapi
+
+        return build_openapi(capability, prefix)
+
+    async def openapi(_: Request) -> JSONResponse:
+        return JSONResponse(document())
+
+    async def docs(_: Request) -> Response:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url=f"{prefix}/openapi.json", title=f"{capability.label} - docs")
+
+    app.router.routes.append(Route(f"{prefix}/openapi.json", openapi, methods=["GET"]))
+    app.router.routes.append(Route(f"{prefix}/docs", docs, methods=["GET"]))
+    app.router.routes.append(Route(prefix + "/{path:path}", _endpoint(capability, runtime, router), methods=METHODS))
+
+    async def not_found(_: Request, __: Exception) -> Response:
+        return problem(404, "Not found", "no operation at this path")
+
+    app.add_exception_handler(404, not_found)
+    return app
+
+
+def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
+    credentials = runtime.credentials_for(capability)
+    auth = capability.rest[0].auth if capability.rest else None
+    prefix_length = len(capability.name) + 1
+
+    async def endpoint(request: Request) -> Response:
+        found = router.match(request.scope["path"][prefix_length:])
+        if found is None:
+            return problem(404, "Not found", "no operation at this path")
+        route, path_params = found
+        entry = route.methods.get(request.method)
+        if entry is None:
+            allow = ", ".join(route.methods)
+            return problem(405, "Method not allowed", f"{request.method} is not allowed here", headers={"Allow": allow})
+        operation = entry.operation
+        name = f"{capability.name}.{operation.name}"
+        try:
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                return problem(413, "Payload too large", f"the body is over {MAX_BODY_BYTES} bytes")
+            if auth is not None:
+                scope = make_scope(capability, operation, {}, credentials)
+                if not is_authorized(auth, request, scope):
+                    headers = {"WWW-Authenticate": challenge(auth)}
+                    return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
+            body = await read_body(request, name)
+            inputs = collect_inputs(entry.inputs, request, body, path_params, name)
+            outcome = await run_in_threadpool(runtime.call, capability, operation, inputs)
+        except NaftikoError as exc:
+            return problem_for(exc)
+        except Exception:
+            logger().exception("unexpected error", extra={"capability": capability.name, "operation": operation.name})
+            return problem(500, "Internal error", "the request could not be completed")
+        if outcome.data is None and outcome.status in (204, 205, 304):
+            return Response(status_code=outcome.status)
+        return JSONResponse(outcome.data, status_code=outcome.status)
+
+    return endpoint

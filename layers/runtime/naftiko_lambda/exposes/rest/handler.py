@@ -1,0 +1,40 @@
+"""The REST Lambda entry: Mangum around build_app, for the capability CAPABILITY_FILE names.
+
+Built once per cold start (module import), reused by every warm invocation.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mangum import Mangum
+
+from ...settings import Settings
+from ...spec.load import load_capability
+from ..lambda_entry import wrap
+from .app import build_app
+
+
+def create_handler(settings: Settings) -> Mangum:
+    """A Mangum handler for the capability file named by the settings (CAPABILITY_FILE)."""
+    name = settings.get("CAPABILITY_FILE")
+    if not name:
+        raise RuntimeError("CAPABILITY_FILE is not set: it names the capability spec this function serves")
+    path = Path(name)
+    if not path.is_absolute():
+        path = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / path
+    capability = load_capability(path)
+    app = build_app(capability, settings.runtime((capability,)))
+    return wrap(app)
+
+
+_HANDLER: Mangum | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _HANDLER
+    if _HANDLER is None:
+        _HANDLER = create_handler(Settings.from_environ(os.environ))
+    return _HANDLER(event, context)

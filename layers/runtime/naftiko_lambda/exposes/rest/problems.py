@@ -1,0 +1,40 @@
+"""NaftikoError -> RFC 9457 problem+json response, in one table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from ...errors import (
+    CredentialError,
+    InvocationError,
+    NaftikoError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update((k, v) for k, v in extra.items() if v is not None)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def problem_for(exc: NaftikoError) -> JSONResponse:
+    """The one mapping of the error tree to HTTP (see README, "Errors")."""
+    if isinstance(exc, InvocationError):
+        return problem(400, "Bad request", str(exc), parameter=exc.param)
+    if isinstance(exc, CredentialError):
+        # Names the key so an operator can fix it; never the value.
+        return problem(503, "Credential not available", str(exc), credential=exc.key)
+    if isinstance(exc, UpstreamTimeout):
+        return problem(504, "Upstream timeout", str(exc))
+    if isinstance(exc, UpstreamError):
+        upstream = {"status": exc.status, "body": exc.body} if exc.status is not None else None
+        if exc.status is not None and 400 <= exc.status < 500 and type(exc) is UpstreamError:
+            return problem(exc.status, "Upstream rejected the request", str(exc), upstream=upstream)
+        return problem(502, "Bad gateway", str(exc), upstream=upstream)
+    return problem(500, "Internal error", "the request could not be completed")

@@ -1,0 +1,56 @@
+"""Inbound authentication declared on a ``rest`` exposes: bearer, apikey, basic (constant time)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+
+from starlette.requests import Request
+
+from ...consumes.bind import Scope
+from ...spec.model import Auth
+
+
+def _equal(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
+    """True when the request carries the credential the exposes block declares.
+
+    Raises CredentialError when the expected value itself is not configured (a 503, not a 401).
+    """
+
+    def expected(field: str) -> str:
+        from ...consumes.auth import field_value
+
+        return field_value(auth, field, scope)
+
+    header = request.headers.get("authorization", "")
+    if auth.type == "bearer":
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() == "bearer" and bool(token) and _equal(token.strip(), expected("token"))
+    if auth.type == "basic":
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic" or not encoded:
+            return False
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        # Evaluate both comparisons so timing does not reveal which part was wrong.
+        ok_user = _equal(user, expected("username"))
+        ok_password = _equal(password, expected("password"))
+        return ok_user and ok_password
+    if auth.type == "apikey":
+        key_template = auth.fields.get("key")
+        name = scope.render(key_template) if key_template else "X-API-Key"
+        name = name or "X-API-Key"
+        given = request.query_params.get(name) if auth.placement == "query" else request.headers.get(name)
+        return given is not None and given != "" and _equal(given, expected("value"))
+    return False
+
+
+def challenge(auth: Auth) -> str:
+    return {"bearer": "Bearer", "basic": 'Basic realm="naftiko"'}.get(auth.type, "ApiKey")

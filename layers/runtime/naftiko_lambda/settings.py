@@ -1,0 +1,52 @@
+"""Deployment settings read from the environment once, by the Lambda entries and `serve`.
+
+Library code takes a Settings value; only the entries call ``Settings.from_environ``.
+
+    CAPABILITY_FILE                 the spec a REST function serves (path, absolute or relative)
+    CAPABILITIES_DIR                the folder of specs the MCP function serves
+    CAPABILITY_SECRET_<NAME>        Secrets Manager id of capability <NAME>'s bind keys
+    UPSTREAM_BASE_URI_<NAMESPACE>   replaces a consumes namespace's baseUri (local runs, tests)
+    MCP_AUTH                        "bearer" (default) or "none": the MCP endpoint's inbound check
+    MCP_BEARER_TOKENS / MCP_TOKENS_SECRET   accepted MCP bearer tokens (comma list / secret id)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .credentials import CredentialSource
+from .invoke import Runtime, Upstreams
+from .spec.model import Capability
+
+
+def env_suffix(name: str) -> str:
+    """``m3ter-billjob`` -> ``M3TER_BILLJOB``: how a name appears in an environment variable."""
+    return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+@dataclass(frozen=True)
+class Settings:
+    environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        return cls(MappingProxyType(dict(environ)))
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.environ.get(key, default)
+
+    def credentials(self, capability: Capability) -> CredentialSource:
+        secret_id = self.environ.get("CAPABILITY_SECRET_" + env_suffix(capability.name)) or None
+        return CredentialSource(self.environ, secret_id)
+
+    def upstreams(self, capabilities: tuple[Capability, ...]) -> Upstreams:
+        return Upstreams.from_environ(self.environ, capabilities)
+
+    def runtime(self, capabilities: tuple[Capability, ...]) -> Runtime:
+        """The transport, upstream overrides and credentials the entries hand to the adapters."""
+        from .consumes.transport import Urllib3Transport
+
+        return Runtime(Urllib3Transport(), self.upstreams(capabilities), self.credentials)

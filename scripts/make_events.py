@@ -1,0 +1,244 @@
+"""Write events/: real-shaped API Gateway (REST payload 1.0, HTTP API 2.0) and function URL events.
+
+Shapes follow `sam local generate-event apigateway aws-proxy|http-api-proxy` and the Lambda
+function URL payload, with a Content-Type header added where there is a body (API Gateway passes
+the client's; sam's samples omit it). Run: python scripts/make_events.py
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ORG = "5f2e6b8a-3c1d-4e7f-9a0b-1c2d3e4f5a6b"
+
+V1: dict[str, Any] = {
+    "resource": "/{capability}/{proxy+}",
+    "path": "",
+    "httpMethod": "GET",
+    "headers": {
+        "Accept": "application/json",
+        "Host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "User-Agent": "curl/8.5.0",
+        "X-Amzn-Trace-Id": "Root=1-6740d2a1-3f1e2d4c5b6a79801a2b3c4d",
+        "X-Forwarded-For": "203.0.113.10",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-Proto": "https",
+        "x-api-key": "local-test-api-key",
+    },
+    "multiValueHeaders": {},
+    "queryStringParameters": None,
+    "multiValueQueryStringParameters": None,
+    "pathParameters": {},
+    "stageVariables": None,
+    "requestContext": {
+        "accountId": "123456789012",
+        "resourceId": "a1b2c3",
+        "stage": "prod",
+        "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "requestTime": "21/Nov/2026:23:59:59 +0000",
+        "requestTimeEpoch": 1795305599000,
+        "identity": {"sourceIp": "203.0.113.10", "userAgent": "curl/8.5.0", "apiKey": "local-test-api-key"},
+        "path": "",
+        "resourcePath": "/{capability}/{proxy+}",
+        "httpMethod": "GET",
+        "apiId": "abcdef1234",
+        "protocol": "HTTP/1.1",
+        "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+    },
+    "body": None,
+    "isBase64Encoded": False,
+}
+
+V2: dict[str, Any] = {
+    "version": "2.0",
+    "routeKey": "ANY /{capability}/{proxy+}",
+    "rawPath": "",
+    "rawQueryString": "",
+    "headers": {
+        "accept": "application/json",
+        "content-length": "0",
+        "host": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "user-agent": "curl/8.5.0",
+        "x-amzn-trace-id": "Root=1-6740d2a1-3f1e2d4c5b6a79801a2b3c4d",
+        "x-forwarded-for": "203.0.113.10",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    },
+    "requestContext": {
+        "accountId": "123456789012",
+        "apiId": "abcdef1234",
+        "domainName": "abcdef1234.execute-api.us-east-1.amazonaws.com",
+        "domainPrefix": "abcdef1234",
+        "http": {
+            "method": "GET",
+            "path": "",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.10",
+            "userAgent": "curl/8.5.0",
+        },
+        "requestId": "Jx0bYi7hIAMEVxw=",
+        "routeKey": "ANY /{capability}/{proxy+}",
+        "stage": "$default",
+        "time": "21/Nov/2026:23:59:59 +0000",
+        "timeEpoch": 1795305599000,
+    },
+    "pathParameters": {},
+    "isBase64Encoded": False,
+}
+
+URL: dict[str, Any] = {
+    "version": "2.0",
+    "routeKey": "$default",
+    "rawPath": "/mcp",
+    "rawQueryString": "",
+    "headers": {
+        "accept": "application/json, text/event-stream",
+        "authorization": "Bearer local-dev-token",
+        "content-type": "application/json",
+        "host": "abcdefghijklmnopqrstuvwxyz123456.lambda-url.us-east-1.on.aws",
+        "mcp-protocol-version": "2025-11-25",
+        "user-agent": "mcp-client/2.3.0",
+        "x-amzn-trace-id": "Root=1-6740d2a1-3f1e2d4c5b6a79801a2b3c4d",
+        "x-forwarded-for": "203.0.113.10",
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    },
+    "requestContext": {
+        "accountId": "anonymous",
+        "apiId": "abcdefghijklmnopqrstuvwxyz123456",
+        "domainName": "abcdefghijklmnopqrstuvwxyz123456.lambda-url.us-east-1.on.aws",
+        "domainPrefix": "abcdefghijklmnopqrstuvwxyz123456",
+        "http": {
+            "method": "POST",
+            "path": "/mcp",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "203.0.113.10",
+            "userAgent": "mcp-client/2.3.0",
+        },
+        "requestId": "8d3e6a4b-1f2c-4d5e-9a8b-7c6d5e4f3a2b",
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": "21/Nov/2026:23:59:59 +0000",
+        "timeEpoch": 1795305599000,
+    },
+    "body": "",
+    "isBase64Encoded": False,
+}
+
+# capability -> [(method, path below the capability, query, body)]: one GET and one POST each.
+SAMPLES = {
+    "m3ter-billjob": [
+        ("GET", f"/v1/organizations/{ORG}/billjobs", {"pageSize": "10"}, None),
+        ("POST", f"/v1/organizations/{ORG}/billjobs", {}, {"billDate": "2026-11-01", "accountIds": ["acc-1"]}),
+    ],
+    "m3ter-balances": [
+        ("GET", f"/v1/organizations/{ORG}/balances", {"pageSize": "20"}, None),
+        ("POST", f"/v1/organizations/{ORG}/balances", {}, {"accountId": "acc-1", "currency": "USD", "code": "PREPAY"}),
+    ],
+    "m3ter-marketplace-integrations": [
+        ("GET", f"/v1/organizations/{ORG}/integrationdestinations/marketplace/usagereport", {"pageSize": "5"}, None),
+    ],
+    "m3ter": [
+        ("GET", f"/organizations/{ORG}/bills/latest/acc-1", {}, None),
+        ("POST", f"/organizations/{ORG}/bills/bill-1/debitlineitems", {}, {"amount": 12.5, "description": "Credit"}),
+    ],
+    "suger-metering": [
+        ("GET", f"/v1/org/{ORG}/billablemetric", {"status": "ACTIVE"}, None),
+        ("POST", f"/v1/org/{ORG}/billablemetric", {}, {"name": "api-calls", "unit": "call"}),
+    ],
+}
+
+
+def v1_event(
+    capability: str, method: str, path: str, query: dict[str, str], body: Any, b64: bool = False
+) -> dict[str, Any]:
+    event = copy.deepcopy(V1)
+    full = f"/{capability}{path}"
+    event.update(path=full, httpMethod=method)
+    event["pathParameters"] = {"capability": capability, "proxy": path.lstrip("/")}
+    event["requestContext"].update(path=f"/prod{full}", httpMethod=method)
+    event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    if query:
+        event["queryStringParameters"] = dict(query)
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
+    if body is not None:
+        text = json.dumps(body)
+        event["headers"]["Content-Type"] = "application/json"
+        event["multiValueHeaders"]["Content-Type"] = ["application/json"]
+        event["body"] = base64.b64encode(text.encode()).decode() if b64 else text
+        event["isBase64Encoded"] = b64
+    return event
+
+
+def v2_event(
+    capability: str, method: str, path: str, query: dict[str, str], body: Any, b64: bool = True
+) -> dict[str, Any]:
+    from urllib.parse import urlencode
+
+    event = copy.deepcopy(V2)
+    full = f"/{capability}{path}"
+    event.update(rawPath=full, rawQueryString=urlencode(query))
+    event["pathParameters"] = {"capability": capability, "proxy": path.lstrip("/")}
+    event["requestContext"]["http"].update(method=method, path=full)
+    if query:
+        event["queryStringParameters"] = dict(query)
+    if body is not None:
+        text = json.dumps(body)
+        event["headers"]["content-type"] = "application/json"
+        event["headers"]["content-length"] = str(len(text))
+        event["body"] = base64.b64encode(text.encode()).decode() if b64 else text
+        event["isBase64Encoded"] = b64
+    return event
+
+
+def url_event(body: dict[str, Any], path: str = "/mcp", headers: dict[str, str] | None = None) -> dict[str, Any]:
+    event = copy.deepcopy(URL)
+    event["rawPath"] = path
+    event["requestContext"]["http"]["path"] = path
+    event["body"] = json.dumps(body)
+    if body.get("method"):
+        event["headers"]["mcp-method"] = body["method"]
+    event["headers"].update(headers or {})
+    return event
+
+
+def main() -> None:
+    out = ROOT / "events"
+    out.mkdir(exist_ok=True)
+    for capability, samples in SAMPLES.items():
+        for method, path, query, body in samples:
+            stem = f"{capability}-{method.lower()}"
+            for suffix, make in (("apigw-v1", v1_event), ("apigw-v2", v2_event)):
+                (out / f"{stem}.{suffix}.json").write_text(
+                    json.dumps(make(capability, method, path, query, body), indent=2) + "\n"
+                )
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "sample", "version": "1"},
+        },
+    }
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    call = {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "m3ter-billjob__list-billjobs", "arguments": {"orgId": ORG, "pageSize": 10}},
+    }
+    (out / "mcp-initialize.function-url.json").write_text(json.dumps(url_event(init), indent=2) + "\n")
+    (out / "mcp-tools-list.function-url.json").write_text(json.dumps(url_event(listing), indent=2) + "\n")
+    call_event = url_event(call, headers={"mcp-name": "m3ter-billjob__list-billjobs"})
+    (out / "mcp-tools-call.function-url.json").write_text(json.dumps(call_event, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
