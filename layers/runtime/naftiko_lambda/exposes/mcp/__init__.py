@@ -1,0 +1,1 @@
+"""The MCP adapter: every capability's tools over stateless Streamable HTTP (official mcp SDK)."""

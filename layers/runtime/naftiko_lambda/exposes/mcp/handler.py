@@ -1,0 +1,50 @@
+"""The MCP Lambda entry (function URL, payload 2.0): Mangum around McpHttpApp.
+
+Serves every capability file in CAPABILITIES_DIR. Built once per cold start.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mangum import Mangum
+
+from ...settings import Settings
+from ...spec.load import load_capabilities
+from ..lambda_entry import wrap
+from .http import McpHttpApp
+from .security import BearerTokens
+
+
+def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHttpApp:
+    folder = Path(settings.get("CAPABILITIES_DIR") or "capabilities")
+    if not folder.is_absolute():
+        folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
+    capabilities = load_capabilities(folder)
+    tokens = None
+    if (settings.get("MCP_AUTH") or "bearer").lower() != "none":
+        listed = tuple(t.strip() for t in (settings.get("MCP_BEARER_TOKENS") or "").split(",") if t.strip())
+        tokens = BearerTokens(listed, settings.get("MCP_TOKENS_SECRET") or None)
+    if security_settings is None:
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        # Behind a function URL the Host is <id>.lambda-url.<region>.on.aws; DNS rebinding is a
+        # threat to servers on a user's own machine, not to a public HTTPS endpoint.
+        security_settings = TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    return McpHttpApp(capabilities, settings.runtime(capabilities), tokens=tokens, security_settings=security_settings)
+
+
+def create_handler(settings: Settings) -> Mangum:
+    return wrap(build_mcp_app(settings))
+
+
+_HANDLER: Mangum | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _HANDLER
+    if _HANDLER is None:
+        _HANDLER = create_handler(Settings.from_environ(os.environ))
+    return _HANDLER(event, context)
