@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,22 @@ def _reset_caches() -> Iterator[None]:
     reset_caches()
     yield
     reset_caches()
+
+
+@pytest.fixture(autouse=True)
+def _close_stray_event_loop() -> Iterator[None]:
+    """Mangum sets a new event loop on the thread that builds it when none is set; close it after
+    each test so it is not garbage-collected unclosed in a later one (a ResourceWarning)."""
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            return
+    if not loop.is_running() and not loop.is_closed():
+        loop.close()
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from typing import Any
 
 from .errors import CredentialError
 
+PLACEHOLDER = "REPLACE_ME"
+"""Value the stack writes into a new capability secret; treated as "not configured"."""
 SECRET_TTL_S = 300
 """How long a fetched secret is reused before Secrets Manager is asked again (seconds)."""
 
@@ -64,6 +66,8 @@ class CredentialSource:
         value = document.get(key)
         if not isinstance(value, str) or not value:
             raise CredentialError(key, f"the secret has no value for key {key!r} (and no environment variable)")
+        if value == PLACEHOLDER:
+            raise CredentialError(key, f"the secret's value for {key!r} is still the placeholder: put the real key in")
         return Secret(value)
 
     @property

@@ -130,6 +130,8 @@ def coerce(item: Input, value: Json, operation: str, *, from_text: bool) -> Json
     Raises InvocationError naming the input and what was expected.
     """
     kind = item.type
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # agents send ids as numbers; the upstream receives the same text either way
     if from_text and isinstance(value, str):
         value = _from_text(kind, value, item, operation)
     if from_text and isinstance(value, list) and kind != "array":

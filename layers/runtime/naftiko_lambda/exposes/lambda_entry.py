@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
-def wrap(app: Any) -> Mangum:
-    # lifespan off: our apps have no startup work, and Mangum would run the lifespan on every
-    # invocation. problem+json is text: without it Mangum would base64-encode our error bodies.
-    return Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"])
+
+def wrap(app: Any) -> LambdaHandler:
+    """A Lambda handler around an ASGI app.
+
+    lifespan off: our apps have no startup work, and Mangum would run the lifespan on every
+    invocation. problem+json is text: without it Mangum would base64-encode our error bodies.
+    Mangum runs each invocation on the thread's current event loop; the handler makes sure there
+    is one, so it also works on threads other than Lambda's main one (`serve`, tests).
+    """
+    mangum = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"])
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+        if loop is None or loop.is_closed():
+            asyncio.set_event_loop(asyncio.new_event_loop())
+        return mangum(event, context)
+
+    return handler

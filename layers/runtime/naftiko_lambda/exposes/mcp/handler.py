@@ -9,11 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mangum import Mangum
-
 from ...settings import Settings
 from ...spec.load import load_capabilities
-from ..lambda_entry import wrap
+from ..lambda_entry import LambdaHandler, wrap
 from .http import McpHttpApp
 from .security import BearerTokens
 
@@ -36,11 +34,11 @@ def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHt
     return McpHttpApp(capabilities, settings.runtime(capabilities), tokens=tokens, security_settings=security_settings)
 
 
-def create_handler(settings: Settings) -> Mangum:
+def create_handler(settings: Settings) -> LambdaHandler:
     return wrap(build_mcp_app(settings))
 
 
-_HANDLER: Mangum | None = None
+_HANDLER: LambdaHandler | None = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Inbound bearer check for the MCP endpoint: on by default, constant-time comparison.
 
 Accepted tokens come from MCP_BEARER_TOKENS (comma-separated; local runs) or from the Secrets
-Manager secret MCP_TOKENS_SECRET names (JSON ``{"tokens": ["..."]}``), read through Powertools
+Manager secret MCP_TOKENS_SECRET names (JSON ``{"token": "..."}`` as the stack generates it, or
+``{"tokens": ["...", "..."]}`` during a rotation), read through Powertools
 with a TTL cache. MCP_AUTH=none turns the check off (document why where you do it).
 """
 
@@ -35,8 +36,10 @@ class BearerTokens:
             document = json.loads(raw) if isinstance(raw, str) else raw
         except (parameters.exceptions.GetParameterError, ValueError) as exc:
             raise CredentialError("MCP_TOKENS_SECRET", "the MCP token secret cannot be read") from exc
-        found = document.get("tokens") if isinstance(document, dict) else None
-        return tuple(t for t in found or () if isinstance(t, str) and t)
+        if not isinstance(document, dict):
+            return ()
+        found = [*(document.get("tokens") or ()), document.get("token")]
+        return tuple(t for t in found if isinstance(t, str) and t)
 
     def check(self, authorization: str | None) -> bool:
         """True when ``Authorization: Bearer <token>`` names an accepted token."""

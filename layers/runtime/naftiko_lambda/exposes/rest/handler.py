@@ -9,15 +9,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from mangum import Mangum
-
 from ...settings import Settings
 from ...spec.load import load_capability
-from ..lambda_entry import wrap
+from ..lambda_entry import LambdaHandler, wrap
 from .app import build_app
 
 
-def create_handler(settings: Settings) -> Mangum:
+def create_handler(settings: Settings) -> LambdaHandler:
     """A Mangum handler for the capability file named by the settings (CAPABILITY_FILE)."""
     name = settings.get("CAPABILITY_FILE")
     if not name:
@@ -30,7 +28,7 @@ def create_handler(settings: Settings) -> Mangum:
     return wrap(app)
 
 
-_HANDLER: Mangum | None = None
+_HANDLER: LambdaHandler | None = None
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,5 +1,0 @@
-"""MCP function entry (the layer holds the code): every capability in CAPABILITIES_DIR."""
-
-from naftiko_lambda.exposes.mcp.handler import handler
-
-__all__ = ["handler"]

@@ -1,0 +1,190 @@
+"""`naftiko-lambda serve`: the whole product on one local port, through the real Lambda handlers.
+
+HTTP requests become API Gateway events for ``/{capability}/...`` (one REST handler per
+capability, as one function each is deployed) and function URL events for ``/mcp`` (the MCP
+handler), as `sam local start-api` would do. With no upstream credentials in the environment,
+every consumes namespace is pointed at the built-in sandbox (sandbox.py) on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..settings import Settings, env_suffix
+from ..spec.load import load_capabilities
+from .lambda_events import function_url_event, lambda_response, rest_event
+from .sandbox import SANDBOX_TOKEN, Sandbox
+
+DEFAULT_MCP_TOKEN = "local-dev-token"  # noqa: S105 - local dev server on loopback only, printed at start
+"""Bearer token the local MCP endpoint accepts when MCP_BEARER_TOKENS is not set."""
+WORKERS = 16
+"""Concurrent Lambda 'instances' (threads, each with its own event loop)."""
+
+
+def _needs_sandbox(environ: Mapping[str, str], keys: set[str]) -> bool:
+    return not any(environ.get(k) for k in keys)
+
+
+def prepare_environ(
+    capabilities_dir: Path, base_url: str, environ: Mapping[str, str], *, sandbox: bool | None
+) -> tuple[dict[str, str], bool]:
+    """The environment the handlers see; with the sandbox, its base URIs and placeholder keys."""
+    capabilities = load_capabilities(capabilities_dir)
+    keys = {
+        v.name
+        for c in capabilities
+        for a in c.consumes.values()
+        if a.auth
+        for t in a.auth.fields.values()
+        for v in t.variables
+    }
+    keys |= {k for c in capabilities for k in c.binds}
+    use_sandbox = _needs_sandbox(environ, keys) if sandbox is None else sandbox
+    env = dict(environ)
+    env["CAPABILITIES_DIR"] = str(capabilities_dir)
+    env.setdefault("MCP_BEARER_TOKENS", DEFAULT_MCP_TOKEN)
+    if use_sandbox:
+        for key in keys:
+            env[key] = SANDBOX_TOKEN
+        for capability in capabilities:
+            for namespace in capability.consumes:
+                env["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = f"{base_url}/_sandbox/{namespace}"
+    return env, use_sandbox
+
+
+class LocalGateway:
+    """ASGI app: the local stand-in for API Gateway + the function URL + (maybe) the upstreams."""
+
+    def __init__(self, capabilities_dir: Path, environ: Mapping[str, str], sandbox: Sandbox | None) -> None:
+        from ..exposes.lambda_entry import wrap
+        from ..exposes.mcp.handler import build_mcp_app
+        from ..exposes.rest.handler import create_handler as create_rest
+
+        settings = Settings.from_environ(environ)
+        self.capabilities = {c.name: c for c in load_capabilities(capabilities_dir)}
+        self.rest = {
+            name: create_rest(Settings.from_environ({**environ, "CAPABILITY_FILE": str(Path(c.source).resolve())}))
+            for name, c in self.capabilities.items()
+        }
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        local_only = TransportSecuritySettings(
+            enable_dns_rebinding_protection=True,
+            allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+            allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
+        )
+        self.mcp = wrap(build_mcp_app(settings, security_settings=local_only))
+        self.sandbox = sandbox
+        self.executor = ThreadPoolExecutor(
+            WORKERS, initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop())
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            message = await receive()
+            while message["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+                message = await receive()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        path, method = scope["path"], scope["method"]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        first = path.lstrip("/").split("/", 1)[0]
+        if first == "_sandbox" and self.sandbox is not None:
+            await self._sandbox(send, method, path, scope["query_string"], dict(headers), body)
+            return
+        if first == "mcp" or path in ("", "/"):
+            event = function_url_event(method, path, scope["query_string"], headers, body)
+            handler = self.mcp
+        elif first in self.rest:
+            event = rest_event(method, path, scope["query_string"], headers, body)
+            handler = self.rest[first]
+        else:
+            await _send(
+                send,
+                404,
+                [("content-type", "application/problem+json")],
+                json.dumps(
+                    {
+                        "title": "Not found",
+                        "status": 404,
+                        "detail": f"no capability {first!r}: try one of {sorted(self.rest)} or /mcp",
+                    }
+                ).encode(),
+            )
+            return
+        result = await asyncio.get_running_loop().run_in_executor(self.executor, handler, event, None)
+        status, out_headers, out_body = lambda_response(result)
+        await _send(send, status, out_headers, out_body)
+
+    async def _sandbox(
+        self, send: Any, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes
+    ) -> None:
+        assert self.sandbox is not None
+        if path.rstrip("/") == "/_sandbox/requests":
+            data = json.dumps(list(self.sandbox.received)).encode()
+            await _send(send, 200, [("content-type", "application/json")], data)
+            return
+        _, _, rest = path.partition("/_sandbox/")
+        namespace, _, upstream_path = rest.partition("/")
+        status, answer = self.sandbox.answer(
+            namespace, method, "/" + upstream_path, query.decode("latin-1"), headers, body
+        )
+        await _send(send, status, [("content-type", "application/json")], json.dumps(answer).encode())
+
+
+async def _send(send: Any, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def serve(capabilities_dir: Path, host: str, port: int, sandbox: bool | None) -> int:
+    import uvicorn
+
+    base_url = f"http://{host}:{port}"
+    environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox)
+    gateway = LocalGateway(capabilities_dir, environ, Sandbox() if use_sandbox else None)
+    banner(gateway, base_url, environ, use_sandbox)
+    uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="on")
+    return 0
+
+
+def banner(gateway: LocalGateway, base_url: str, environ: Mapping[str, str], use_sandbox: bool) -> None:
+    out = sys.stderr
+    line = "=" * 78
+    print(line, file=out)
+    if use_sandbox:
+        print("  SANDBOX MODE: no upstream credentials found in the environment.", file=out)
+        print("  Every upstream call goes to the built-in sandbox, NOT to the real APIs.", file=out)
+        print(f"  What the sandbox received: {base_url}/_sandbox/requests", file=out)
+        print("  Set the bind keys (e.g. M3TER_API_KEY, SUGER_API_KEY) to call the real APIs.", file=out)
+    else:
+        print("  LIVE MODE: upstream credentials found; calls go to the real APIs.", file=out)
+    print(line, file=out)
+    for name, capability in gateway.capabilities.items():
+        first = capability.rest_operations[0] if capability.rest_operations else None
+        print(f"  REST {name}: {base_url}/{name}/docs  ({len(capability.rest_operations)} operations)", file=out)
+        if first is not None:
+            print(f"       e.g. {first.method} {base_url}/{name}{first.path}", file=out)
+    token = (environ.get("MCP_BEARER_TOKENS") or "").split(",")[0]
+    tools = sum(len(c.tools) for c in gateway.capabilities.values())
+    print(f"  MCP  {base_url}/mcp  ({tools} tools; per capability: {base_url}/mcp/<capability>)", file=out)
+    print(f"       Authorization: Bearer {token}", file=out)
+    print(line, file=out, flush=True)

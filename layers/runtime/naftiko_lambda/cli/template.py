@@ -1,0 +1,232 @@
+"""`naftiko-lambda template`: capabilities/ -> template.yaml (AWS SAM), deterministic.
+
+How specs reach the functions is decided here and only here: every function's CodeUri is
+``functions/``, which holds the entry shims (``rest/``, ``mcp_server/``: not ``mcp/``, which would
+shadow the SDK package on Lambda's path) and a ``capabilities`` link to the project's
+capabilities/ (sam build copies the files the link points to, compile cache included). A REST function finds its spec
+through CAPABILITY_FILE, the MCP function its folder through CAPABILITIES_DIR.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from ..settings import env_suffix
+from ..spec.load import load_capabilities
+from ..spec.model import Capability
+
+RUNTIME = "python3.11"
+FUNCTION_TIMEOUT_S = 28
+"""Under API Gateway's 29 s integration timeout, so the caller gets our answer, not a 504 of its own."""
+MCP_TIMEOUT_S = 30
+MEMORY_MB = 1024
+"""More memory buys more CPU: a 1 GB function cold-starts the ~0.8 s of imports about twice as fast as 512 MB."""
+PLACEHOLDER = "REPLACE_ME"
+
+
+def logical_id(name: str) -> str:
+    """``m3ter-billjob`` -> ``M3terBilljob``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def _bind_keys(capability: Capability) -> list[str]:
+    keys = set(capability.binds)
+    for adapter in capability.consumes.values():
+        if adapter.auth:
+            for template in adapter.auth.fields.values():
+                keys |= {
+                    v.name for v in template.variables if v.qualifier in (None, "env", *capability.bind_namespaces)
+                }
+    return sorted(keys)
+
+
+def _secret_arn(cid: str) -> dict[str, Any]:
+    return {"Fn::If": [f"Create{cid}Secret", {"Ref": f"{cid}Secret"}, {"Ref": f"{cid}SecretArn"}]}
+
+
+def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
+    parameters: dict[str, Any] = {
+        "StageName": {"Type": "String", "Default": "prod", "Description": "API Gateway stage name"},
+        "RestApiAuth": {
+            "Type": "String",
+            "Default": "API_KEY",
+            "AllowedValues": ["API_KEY", "NONE"],
+            "Description": "API_KEY (default): every REST call needs the x-api-key of the usage plan. NONE opts out.",
+        },
+        "McpFunctionUrlAuth": {
+            "Type": "String",
+            "Default": "NONE",
+            "AllowedValues": ["NONE", "AWS_IAM"],
+            "Description": "NONE (default) relies on the in-function bearer check; AWS_IAM needs SigV4-signed calls.",
+        },
+        "McpBearerAuth": {
+            "Type": "String",
+            "Default": "bearer",
+            "AllowedValues": ["bearer", "none"],
+            "Description": "bearer (default): MCP calls need a token from the McpTokens secret. none opts out.",
+        },
+        "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+    }
+    conditions: dict[str, Any] = {"RequireApiKey": {"Fn::Equals": [{"Ref": "RestApiAuth"}, "API_KEY"]}}
+    resources: dict[str, Any] = {
+        "RuntimeLayer": {
+            "Type": "AWS::Serverless::LayerVersion",
+            "Properties": {
+                "Description": "naftiko_lambda spec interpreter and its dependencies",
+                "ContentUri": "layers/runtime/",
+                "CompatibleRuntimes": [RUNTIME],
+            },
+            "Metadata": {"BuildMethod": RUNTIME},
+        },
+        "RestApi": {
+            "Type": "AWS::Serverless::Api",
+            "Properties": {
+                "StageName": {"Ref": "StageName"},
+                "TracingEnabled": True,
+                "Auth": {
+                    "ApiKeyRequired": {"Fn::If": ["RequireApiKey", True, False]},
+                    "UsagePlan": {"CreateUsagePlan": {"Fn::If": ["RequireApiKey", "PER_API", "NONE"]}},
+                },
+            },
+        },
+        "McpTokens": {
+            "Type": "AWS::SecretsManager::Secret",
+            "Properties": {
+                "Name": {"Fn::Sub": "naftiko/${AWS::StackName}/mcp-tokens"},
+                "Description": 'Bearer token(s) the MCP endpoint accepts: {"token": "..."} or {"tokens": [...]}',
+                "GenerateSecretString": {
+                    "SecretStringTemplate": "{}",
+                    "GenerateStringKey": "token",
+                    "PasswordLength": 48,
+                    "ExcludePunctuation": True,
+                },
+            },
+        },
+    }
+    outputs: dict[str, Any] = {}
+    mcp_env: dict[str, Any] = {
+        "CAPABILITIES_DIR": "capabilities",
+        "MCP_AUTH": {"Ref": "McpBearerAuth"},
+        "MCP_TOKENS_SECRET": {"Ref": "McpTokens"},
+        "POWERTOOLS_SERVICE_NAME": "naftiko-mcp",
+    }
+    mcp_secrets: list[Any] = [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "McpTokens"}}}]
+
+    for capability in capabilities:
+        cid = logical_id(capability.name)
+        keys = _bind_keys(capability)
+        parameters[f"{cid}SecretArn"] = {
+            "Type": "String",
+            "Default": "",
+            "Description": f"Existing secret for {capability.name} (JSON with {', '.join(keys) or 'its bind keys'}); empty: the stack creates one",
+        }
+        conditions[f"Create{cid}Secret"] = {"Fn::Equals": [{"Ref": f"{cid}SecretArn"}, ""]}
+        resources[f"{cid}Secret"] = {
+            "Type": "AWS::SecretsManager::Secret",
+            "Condition": f"Create{cid}Secret",
+            "Properties": {
+                "Name": {"Fn::Sub": f"naftiko/${{AWS::StackName}}/{capability.name}"},
+                "Description": f"Upstream credentials of {capability.name}; replace each {PLACEHOLDER} value",
+                "SecretString": json.dumps(dict.fromkeys(keys, PLACEHOLDER), sort_keys=True),
+            },
+        }
+        secret_env = "CAPABILITY_SECRET_" + env_suffix(capability.name)
+        policy = {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": _secret_arn(cid)}}
+        resources[f"{cid}Function"] = {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "Description": f"REST API of {capability.label} ({len(capability.rest_operations)} operations)",
+                "CodeUri": "functions/",
+                "Handler": "rest/handler.handler",
+                "Environment": {
+                    "Variables": {
+                        "CAPABILITY_FILE": f"capabilities/{Path(capability.source).name}",
+                        secret_env: _secret_arn(cid),
+                        "POWERTOOLS_SERVICE_NAME": f"naftiko-{capability.name}",
+                    }
+                },
+                "Policies": [policy],
+                "Events": {
+                    "Proxy": {
+                        "Type": "Api",
+                        "Properties": {
+                            "RestApiId": {"Ref": "RestApi"},
+                            "Path": f"/{capability.name}/{{proxy+}}",
+                            "Method": "ANY",
+                        },
+                    }
+                },
+            },
+        }
+        mcp_env[secret_env] = _secret_arn(cid)
+        mcp_secrets.append(policy)
+        outputs[f"{cid}RestUrl"] = {
+            "Description": f"Base URL of {capability.name}'s REST API (OpenAPI at openapi.json, docs at docs)",
+            "Value": {
+                "Fn::Sub": f"https://${{RestApi}}.execute-api.${{AWS::Region}}.amazonaws.com/${{StageName}}/{capability.name}/"
+            },
+        }
+        outputs[f"{cid}SecretId"] = {
+            "Description": f"Secret holding {capability.name}'s bind keys",
+            "Value": _secret_arn(cid),
+        }
+
+    resources["McpFunction"] = {
+        "Type": "AWS::Serverless::Function",
+        "Properties": {
+            "Description": "MCP server (stateless Streamable HTTP) for every capability",
+            "CodeUri": "functions/",
+            "Handler": "mcp_server/handler.handler",
+            "Timeout": MCP_TIMEOUT_S,
+            "Environment": {"Variables": mcp_env},
+            "Policies": mcp_secrets,
+            "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
+        },
+    }
+    outputs["McpUrl"] = {
+        "Description": "MCP endpoint (all capabilities); /mcp/<capability> for one",
+        "Value": {"Fn::GetAtt": ["McpFunctionUrl", "FunctionUrl"]},
+    }
+    outputs["McpTokenSecretId"] = {"Description": "Secret holding the MCP bearer token", "Value": {"Ref": "McpTokens"}}
+    outputs["RestApiKeyId"] = {
+        "Condition": "RequireApiKey",
+        "Description": "API key id for the REST API (aws apigateway get-api-key --include-value --api-key <id>)",
+        "Value": {"Ref": "RestApiApiKey"},
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        # LanguageExtensions resolves the Fn::If in the API's Auth block before SAM reads it.
+        "Transform": ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"],
+        "Description": "naftiko-lambda: Naftiko capabilities as REST APIs and an MCP server. Generated by `naftiko-lambda template`; do not edit.",
+        "Parameters": parameters,
+        "Conditions": conditions,
+        "Globals": {
+            "Function": {
+                "Runtime": RUNTIME,
+                "Architectures": ["x86_64"],
+                "MemorySize": MEMORY_MB,
+                "Timeout": FUNCTION_TIMEOUT_S,
+                "Tracing": "Active",
+                "Layers": [{"Ref": "RuntimeLayer"}],
+                "Environment": {
+                    "Variables": {
+                        "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+                        "POWERTOOLS_METRICS_NAMESPACE": "Naftiko",
+                    }
+                },
+            }
+        },
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def render_template(capabilities_dir: Path) -> str:
+    import yaml
+
+    template = build_template(load_capabilities(capabilities_dir))
+    header = "# Generated from capabilities/ by `naftiko-lambda template`. Do not edit: regenerate.\n"
+    return header + yaml.safe_dump(template, sort_keys=False, width=120, allow_unicode=True)

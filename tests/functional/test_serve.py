@@ -1,0 +1,220 @@
+"""`naftiko-lambda serve` end to end: the real command, plain HTTP, the MCP SDK client, the Inspector.
+
+Runs with no credentials in the environment, so every call lands in the built-in sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import anyio
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from ..conftest import CAPABILITIES, ROOT
+
+INSPECTOR = ROOT / ".tools" / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
+STARTUP_TIMEOUT_S = 60
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Served(NamedTuple):
+    base: str
+    process: subprocess.Popen[str]
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith(("_API_KEY", "_TOKEN")) and not k.startswith(("UPSTREAM_BASE_URI_", "MCP_"))
+    }
+    env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    stderr = log.open("w")  # a file, not a pipe: nobody reads a pipe while the server runs
+    process = subprocess.Popen(
+        [sys.executable, "-m", "naftiko_lambda.cli", "serve", "--capabilities", str(CAPABILITIES), "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/_sandbox/requests", timeout=1).read()
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None:
+                raise AssertionError(log.read_text()) from None
+            time.sleep(0.2)
+    else:
+        process.kill()
+        stderr.close()
+        raise AssertionError("serve did not start in time")
+    yield Served(base, process, log)
+    process.terminate()
+    process.wait(timeout=10)
+    stderr.close()
+
+
+def _get(url: str, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"content-type": "application/json"} if data else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read() or b"null")
+
+
+def _sandbox_log(base: str) -> list[dict[str, Any]]:
+    return _get(base + "/_sandbox/requests")[1]
+
+
+ROUTES = {
+    "m3ter-billjob": ("GET", "/v1/organizations/org-1/billjobs?pageSize=2", None, "/organizations/org-1/billjobs"),
+    "m3ter-balances": ("POST", "/v1/organizations/org-1/balances", {"code": "PREPAY"}, "/organizations/org-1/balances"),
+    "m3ter-marketplace-integrations": (
+        "GET",
+        "/v1/organizations/org-1/integrationdestinations/marketplace/usagereport",
+        None,
+        "/organizations/org-1/integrationdestinations/marketplace/usageReport",
+    ),
+    "m3ter": ("GET", "/organizations/org-1/bills/latest/acc-1", None, "/organizations/org-1/bills/latest/acc-1"),
+    "suger-metering": ("GET", "/v1/org/org-1/billablemetric/bm-1", None, "/org/org-1/billableMetric/bm-1"),
+}
+
+
+def test_banner_says_sandbox_loudly(served: Served) -> None:
+    base, process, log = served
+    assert process.poll() is None
+    banner = log.read_text()
+    assert "SANDBOX MODE" in banner and "NOT to the real APIs" in banner
+    assert f"{base}/mcp" in banner and "Authorization: Bearer local-dev-token" in banner
+
+
+@pytest.mark.parametrize("capability", sorted(ROUTES))
+def test_rest_route_of_each_seed(served: Served, capability: str) -> None:
+    base = served.base
+    method, path, body, upstream_path = ROUTES[capability]
+    status, answer = _get(f"{base}/{capability}{path}", method, body)
+    assert status in (200, 201), answer
+    assert answer["sandbox"] is True
+    last = _sandbox_log(base)[-1]
+    assert (last["namespace"], last["method"], last["path"]) == (capability, method, upstream_path)
+    assert last["authorization"] == "present"
+
+
+def test_rest_errors_are_problems(served: Served) -> None:
+    base = served.base
+    status, problem = _get(f"{base}/m3ter-billjob/v1/organizations/org-1/billjobs?pageSize=x")
+    assert status == 400 and problem["parameter"] == "pageSize"
+    status, problem = _get(f"{base}/nope/x")
+    assert status == 404
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_mcp_sdk_client_lists_and_calls(served: Served, mode: str) -> None:
+    base = served.base
+
+    async def scenario() -> tuple[int, Any]:
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": "Bearer local-dev-token"}) as http,
+            Client(streamable_http_client(base + "/mcp", http_client=http), mode=mode) as client,
+        ):
+            first = await client.list_tools()
+            result = await client.call_tool("suger-metering__list-billable-metrics", {"orgId": "org-1"})
+            return len(first.tools), result
+
+    count, result = anyio.run(scenario)
+    assert count == 50
+    assert not result.is_error
+    assert result.structured_content["sandbox"] is True
+    assert _sandbox_log(base)[-1]["path"] == "/org/org-1/billableMetric"
+
+
+def test_mcp_requires_the_token(served: Served) -> None:
+    base = served.base
+    request = urllib.request.Request(
+        base + "/mcp", data=b"{}", method="POST", headers={"content-type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=5)
+    assert err.value.code == 401
+    assert err.value.headers["WWW-Authenticate"].startswith("Bearer")
+    err.value.close()
+
+
+@pytest.mark.node
+@pytest.mark.skipif(
+    not INSPECTOR.exists(), reason="MCP Inspector not installed (./dev test installs it where npm exists)"
+)
+def test_mcp_inspector_cli_lists_and_calls(served: Served) -> None:
+    base = served.base
+    common = [
+        str(INSPECTOR),
+        "--cli",
+        base + "/mcp",
+        "--transport",
+        "http",
+        "--header",
+        "Authorization: Bearer local-dev-token",
+    ]
+    listed = subprocess.run(
+        [*common, "--method", "tools/list"], capture_output=True, text=True, timeout=120, check=True
+    )
+    names = [t["name"] for t in json.loads(listed.stdout)["tools"]]
+    assert "m3ter-billjob__list-billjobs" in names
+    called = subprocess.run(
+        [
+            *common,
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "m3ter-billjob__retrieve-billjob",
+            "--tool-arg",
+            "orgId=org-1",
+            "id=42",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(called.stdout)
+    assert result.get("isError") in (None, False), result
+    assert result["structuredContent"]["id"] == "42"
+    assert _sandbox_log(base)[-1]["path"] == "/organizations/org-1/billjobs/42"
+
+
+def test_inspector_is_installed_where_node_exists() -> None:
+    """CI must not silently skip the Inspector test: if npm exists, ./dev test installed it."""
+    if shutil.which("npm") and os.environ.get("CI"):
+        assert INSPECTOR.exists()
