@@ -78,9 +78,11 @@ def __getattr__(name: str) -> Any:
 
 
 def reset_caches() -> None:
-    """Drop every process-wide cache: the HTTP session, the secret cache, the loaded registry."""
+    """Drop every process-wide cache: the HTTP pool, the secret cache, pending metrics."""
     from .consumes.transport import reset_session
     from .credentials import reset_secret_cache
+    from .observability import reset_observability
 
     reset_session()
     reset_secret_cache()
+    reset_observability()

@@ -19,7 +19,7 @@ from .consumes.bind import Credentials, make_scope
 from .consumes.request import UpstreamRequest, build_request, resolve_base_uri
 from .consumes.response import Outcome, UpstreamResponse, map_response
 from .errors import NaftikoError, UpstreamError
-from .observability import record_upstream_call
+from .observability import record_upstream_call, upstream_span
 from .spec.model import Capability, ExposedOperation, Json
 
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
@@ -111,14 +111,15 @@ class Runtime:
         started = time.perf_counter()
         status: int | str = "error"
         try:
-            outcome = run(
-                capability,
-                operation,
-                inputs,
-                credentials=self.credentials_for(capability),
-                transport=self.transport,
-                upstreams=self.upstreams,
-            )
+            with upstream_span(capability.name, operation.call.ref):
+                outcome = run(
+                    capability,
+                    operation,
+                    inputs,
+                    credentials=self.credentials_for(capability),
+                    transport=self.transport,
+                    upstreams=self.upstreams,
+                )
             status = outcome.status
             return outcome
         except UpstreamError as exc:

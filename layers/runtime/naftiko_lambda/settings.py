@@ -38,6 +38,12 @@ class Settings:
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.environ.get(key, default)
 
+    @property
+    def tracing(self) -> bool:
+        """X-Ray subsegments only inside Lambda with tracing active (Powertools' own rule)."""
+        in_lambda = bool(self.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
+        return in_lambda and self.environ.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true")
+
     def credentials(self, capability: Capability) -> CredentialSource:
         secret_id = self.environ.get("CAPABILITY_SECRET_" + env_suffix(capability.name)) or None
         return CredentialSource(self.environ, secret_id)

@@ -9,10 +9,20 @@ from typing import Any
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
+from .. import observability
+
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def wrap(app: Any) -> LambdaHandler:
+def _request_id(event: dict[str, Any], context: Any) -> str | None:
+    found = getattr(context, "aws_request_id", None)
+    if found:
+        return str(found)
+    request_context = event.get("requestContext") if isinstance(event, dict) else None
+    return request_context.get("requestId") if isinstance(request_context, dict) else None
+
+
+def wrap(app: Any, *, tracing: bool = False) -> LambdaHandler:
     """A Lambda handler around an ASGI app.
 
     lifespan off: our apps have no startup work, and Mangum would run the lifespan on every
@@ -21,6 +31,7 @@ def wrap(app: Any) -> LambdaHandler:
     is one, so it also works on threads other than Lambda's main one (`serve`, tests).
     """
     mangum = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"])
+    observability.tracing_enabled = tracing
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
@@ -29,6 +40,8 @@ def wrap(app: Any) -> LambdaHandler:
             loop = None
         if loop is None or loop.is_closed():
             asyncio.set_event_loop(asyncio.new_event_loop())
+        # The request id is the correlation id of every log line of this invocation.
+        observability.current_request_id.set(_request_id(event, context))
         return mangum(event, context)
 
     return handler

@@ -35,7 +35,7 @@ def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHt
 
 
 def create_handler(settings: Settings) -> LambdaHandler:
-    return wrap(build_mcp_app(settings))
+    return wrap(build_mcp_app(settings), tracing=settings.tracing)
 
 
 _HANDLER: LambdaHandler | None = None

@@ -25,7 +25,7 @@ def create_handler(settings: Settings) -> LambdaHandler:
         path = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / path
     capability = load_capability(path)
     app = build_app(capability, settings.runtime((capability,)))
-    return wrap(app)
+    return wrap(app, tracing=settings.tracing)
 
 
 _HANDLER: LambdaHandler | None = None
