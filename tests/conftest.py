@@ -57,3 +57,9 @@ def seed_credentials() -> CredentialSource:
 
 
 __all__ = ["reset_secret_cache", "reset_session"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from .support.reliability import write_report
+
+    write_report()

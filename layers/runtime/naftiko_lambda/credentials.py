@@ -8,6 +8,7 @@ environment-configured functions never pay for them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,28 @@ PLACEHOLDER = "REPLACE_ME"
 """Value the stack writes into a new capability secret; treated as "not configured"."""
 SECRET_TTL_S = 300
 """How long a fetched secret is reused before Secrets Manager is asked again (seconds)."""
+SECRETS_CONNECT_TIMEOUT_S = 2.0
+SECRETS_READ_TIMEOUT_S = 3.0
+"""Secrets Manager timeouts (seconds): boto3's defaults (60 s) would outlive the function's 28 s."""
+
+# Module-level on purpose: one Powertools SecretsProvider per process, holding the TTL cache of
+# fetched secrets across warm invocations. Cleared by reset_secret_cache().
+_PROVIDER: Any = None
+
+
+def secrets_provider() -> Any:
+    global _PROVIDER
+    if _PROVIDER is None:
+        from aws_lambda_powertools.utilities.parameters import SecretsProvider
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=SECRETS_CONNECT_TIMEOUT_S,
+            read_timeout=SECRETS_READ_TIMEOUT_S,
+            retries={"max_attempts": 2, "mode": "standard"},
+        )
+        _PROVIDER = SecretsProvider(boto_config=config)
+    return _PROVIDER
 
 
 class Secret:
@@ -82,7 +105,7 @@ class CredentialSource:
 
         force, self._force = self._force, False
         try:
-            document = parameters.get_secret(self.secret_id, transform="json", max_age=self.ttl_s, force_fetch=force)
+            document = secrets_provider().get(self.secret_id, transform="json", max_age=self.ttl_s, force_fetch=force)
         except parameters.exceptions.TransformParameterError as exc:
             raise CredentialError("*", "the capability's secret is not a JSON object") from exc
         except parameters.exceptions.GetParameterError as exc:
@@ -93,9 +116,9 @@ class CredentialSource:
 
 
 def reset_secret_cache() -> None:
-    """Clear Powertools' provider caches (tests; a warm process keeps them for SECRET_TTL_S)."""
-    import sys
-
+    """Drop the secrets provider and its cache (tests; a warm process keeps it for SECRET_TTL_S)."""
+    global _PROVIDER
+    _PROVIDER = None
     parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
     if parameters is not None:
         parameters.clear_caches()

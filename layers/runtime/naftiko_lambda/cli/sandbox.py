@@ -15,7 +15,7 @@ import uuid
 from collections import deque
 from typing import Any
 
-RECORD_LIMIT = 500
+RECORD_LIMIT = 10_000
 """How many received requests the sandbox keeps for /_sandbox/requests."""
 SANDBOX_TOKEN = "sandbox-credential"  # noqa: S105 - a stand-in value, sent only to the sandbox
 """Value given to every bind key in sandbox mode, so auth headers are built as for real."""

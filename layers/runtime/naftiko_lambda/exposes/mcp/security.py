@@ -31,8 +31,10 @@ class BearerTokens:
             return ()
         from aws_lambda_powertools.utilities import parameters
 
+        from ...credentials import secrets_provider
+
         try:
-            raw = parameters.get_secret(self.secret_id, max_age=TOKENS_TTL_S)
+            raw = secrets_provider().get(self.secret_id, max_age=TOKENS_TTL_S)
             document = json.loads(raw) if isinstance(raw, str) else raw
         except (parameters.exceptions.GetParameterError, ValueError) as exc:
             raise CredentialError("MCP_TOKENS_SECRET", "the MCP token secret cannot be read") from exc
