@@ -90,7 +90,7 @@ class LoadResult:
 
     def percentile(self, p: float, kind: str | None = None) -> float:
         values = sorted(self.latencies[kind] if kind else self.all)
-        return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1000
+        return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
 
 
 def _client(base: str, count: int, offset: int, result: LoadResult, lock: threading.Lock) -> None:
