@@ -25,6 +25,12 @@ def field_value(auth: Auth, name: str, scope: Scope) -> str:
     return text
 
 
+def key_name(auth: Auth, scope: Scope) -> str:
+    """The header or query parameter an apikey block names (``X-API-Key`` when it names none)."""
+    template = auth.fields.get("key")
+    return (scope.render(template) if template is not None else None) or "X-API-Key"
+
+
 def apply_auth(request: UpstreamRequest, auth: Auth | None, scope: Scope) -> UpstreamRequest:
     """Add the credentials to the request. Raises CredentialError when a bound value is missing."""
     if auth is None:
@@ -40,8 +46,7 @@ def apply_auth(request: UpstreamRequest, auth: Auth | None, scope: Scope) -> Ups
             request, digest_auth=(field_value(auth, "username", scope), field_value(auth, "password", scope))
         )
     elif auth.type == "apikey":
-        key = auth.fields["key"].parts[0] if "key" in auth.fields else "X-API-Key"
-        name = key if isinstance(key, str) else scope.render(auth.fields["key"]) or "X-API-Key"
+        name = key_name(auth, scope)
         value = field_value(auth, "value", scope)
         if auth.placement == "query":
             sep = "&" if "?" in request.url else "?"

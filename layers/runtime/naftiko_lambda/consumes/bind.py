@@ -7,6 +7,7 @@ a literal (any other string, a number, a list).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -67,7 +68,7 @@ class Scope:
             value = self.resolve(part)
             if value is MISSING or value is None:
                 return None
-            out.append(escape(_text(value)))
+            out.append(escape(as_text(value)))
         return "".join(out)
 
     def value(self, template: Template) -> Json:
@@ -75,19 +76,18 @@ class Scope:
         var = template.single_var
         if var is not None:
             resolved = self.resolve(var)
-            return _text(resolved) if hasattr(resolved, "reveal") else resolved
+            return as_text(resolved) if hasattr(resolved, "reveal") else resolved
         rendered = self.render(template)
         return MISSING if rendered is None else rendered
 
 
-def _text(value: Json) -> str:
+def as_text(value: Json) -> str:
+    """How a value travels in a URL, header or text body: ``True`` -> ``true``, objects as JSON."""
     if hasattr(value, "reveal"):
         return str(value.reveal())
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        import json
-
+    if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"))
     return str(value)
 

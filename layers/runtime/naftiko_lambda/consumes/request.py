@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from ..errors import InvocationError
 from ..spec.model import ConsumedOperation, Json, Param, RequestBody
 from ..spec.templates import Template, compile_template
-from .bind import MISSING, Scope, lookup
+from .bind import MISSING, Scope, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _BAD_HEADER = re.compile(r"[\r\n\x00]")
@@ -38,19 +38,11 @@ class UpstreamRequest:
 
 
 def encode_segment(value: Json) -> str:
-    text = _scalar(value)
+    text = as_text(value)
     if text == "":
         raise ValueError("an empty value would remove a path segment")
     encoded = quote(text, safe="")
     return encoded.replace(".", "%2E") if set(text) == {"."} else encoded
-
-
-def _scalar(value: Json) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
 
 
 def resolve_base_uri(template: Template, scope: Scope, override: str | None, operation: str) -> str:
@@ -62,7 +54,7 @@ def resolve_base_uri(template: Template, scope: Scope, override: str | None, ope
             parts.append(part)
             continue
         value = scope.resolve(part)
-        text = value.reveal() if hasattr(value, "reveal") else ("" if value is MISSING else _scalar(value))
+        text = "" if value is MISSING else as_text(value)
         if not _HOST_LABEL.match(text):
             raise InvocationError(operation, part.name, "must be a host name or path segment for the base URI")
         parts.append(text)
@@ -95,9 +87,9 @@ def build_request(
             continue
         if param.location == "query":
             values = value if isinstance(value, list) else [value]
-            query.extend((param.name, _scalar(v)) for v in values)
+            query.extend((param.name, as_text(v)) for v in values)
         elif param.location == "header":
-            text = _scalar(value)
+            text = as_text(value)
             if _BAD_HEADER.search(text):
                 raise InvocationError(name, param.name, "header values may not contain CR, LF or NUL")
             if param.name.lower() != "authorization":  # the caller never sets upstream auth
@@ -108,7 +100,7 @@ def build_request(
     for key, value in arguments.items():
         if operation.param(key) is None and key.lower() not in placeholders:
             values = value if isinstance(value, list) else [value]
-            query.extend((key, _scalar(v)) for v in values)
+            query.extend((key, as_text(v)) for v in values)
 
     if body is None and operation.body is not None:
         body, content_type = render_body(operation.body, scope, name)
@@ -141,8 +133,6 @@ def _build_path(operation: ConsumedOperation, scope: Scope, name: str) -> str:
             value = scope.resolve(part)
         if value is MISSING or value is None:
             raise InvocationError(name, part.name, "is required (path parameter)")
-        if hasattr(value, "reveal"):
-            value = value.reveal()
         try:
             out.append(encode_segment(value))
         except ValueError as exc:
@@ -166,14 +156,14 @@ def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]
         return text.encode(), "application/json"
     if kind == "form":
         if isinstance(data, Mapping):
-            pairs = [(k, _scalar(v)) for k, v in _render_tree(data, scope).items() if v is not None]
+            pairs = [(k, as_text(v)) for k, v in _render_tree(data, scope).items() if v is not None]
             return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
         text = scope.render(_compile(str(data)), escape=lambda s: quote(s, safe=""))
         return (text or "").encode(), "application/x-www-form-urlencoded"
     if kind == "multipart":
         from urllib3 import encode_multipart_formdata
 
-        fields = {k: _scalar(v) for k, v in _render_tree(dict(data or {}), scope).items() if v is not None}
+        fields = {k: as_text(v) for k, v in _render_tree(dict(data or {}), scope).items() if v is not None}
         payload, content_type = encode_multipart_formdata(fields)
         return payload, content_type
     if kind == "yaml":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from .. import observability
+from ..settings import Settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -43,5 +45,18 @@ def wrap(app: Any, *, tracing: bool = False) -> LambdaHandler:
         # The request id is the correlation id of every log line of this invocation.
         observability.current_request_id.set(_request_id(event, context))
         return mangum(event, context)
+
+    return handler
+
+
+def lazy_handler(create: Callable[[Settings], LambdaHandler]) -> LambdaHandler:
+    """The module-level ``handler`` of a Lambda entry: built from the environment on the first
+    invocation (the cold start), then reused by every warm one."""
+    built: list[LambdaHandler] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if not built:
+            built.append(create(Settings.from_environ(os.environ)))
+        return built[0](event, context)
 
     return handler

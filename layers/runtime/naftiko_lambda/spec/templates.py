@@ -56,34 +56,24 @@ def parse_var(expr: str) -> Var:
     return Var(qualifier.split(".")[0], name)
 
 
-def compile_template(text: str) -> Template:
-    """Split ``text`` on ``{{...}}`` into literals and variables."""
+def _split(text: str, pattern: re.Pattern[str]) -> Template:
     parts: list[str | Var] = []
     pos = 0
-    for match in _MUSTACHE.finditer(text):
+    for match in pattern.finditer(text):
         if match.start() > pos:
             parts.append(text[pos : match.start()])
-        parts.append(parse_var(match.group(1)))
+        parts.append(parse_var(next(g for g in match.groups() if g is not None)))
         pos = match.end()
     if pos < len(text):
         parts.append(text[pos:])
     return Template(tuple(parts))
 
 
-def has_template(text: str) -> bool:
-    return "{{" in text and _MUSTACHE.search(text) is not None
+def compile_template(text: str) -> Template:
+    """Split ``text`` on ``{{...}}`` into literals and variables."""
+    return _split(text, _MUSTACHE)
 
 
 def compile_path(path: str) -> Template:
-    """A path with ``{x}`` or ``{{x}}`` placeholders; each becomes Var(None, x)."""
-    parts: list[str | Var] = []
-    pos = 0
-    for match in _PLACEHOLDER.finditer(path):
-        if match.start() > pos:
-            parts.append(path[pos : match.start()])
-        var = parse_var(match.group(1) or match.group(2))
-        parts.append(var)
-        pos = match.end()
-    if pos < len(path):
-        parts.append(path[pos:])
-    return Template(tuple(parts))
+    """A path or base URI with ``{x}`` or ``{{x}}`` placeholders: ``/a/{id}`` -> ("/a/", Var(None, "id"))."""
+    return _split(path, _PLACEHOLDER)

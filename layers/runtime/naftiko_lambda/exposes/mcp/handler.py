@@ -11,7 +11,7 @@ from typing import Any
 
 from ...settings import Settings
 from ...spec.load import load_capabilities
-from ..lambda_entry import LambdaHandler, wrap
+from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from .http import McpHttpApp
 from .security import BearerTokens
 
@@ -38,11 +38,5 @@ def create_handler(settings: Settings) -> LambdaHandler:
     return wrap(build_mcp_app(settings), tracing=settings.tracing)
 
 
-_HANDLER: LambdaHandler | None = None
-
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _HANDLER
-    if _HANDLER is None:
-        _HANDLER = create_handler(Settings.from_environ(os.environ))
-    return _HANDLER(event, context)
+handler = lazy_handler(create_handler)
+"""The Lambda entry: built on the first invocation, reused while the instance is warm."""

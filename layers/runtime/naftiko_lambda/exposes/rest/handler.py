@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from ...settings import Settings
 from ...spec.load import load_capability
-from ..lambda_entry import LambdaHandler, wrap
+from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from .app import build_app
 
 
@@ -28,11 +27,5 @@ def create_handler(settings: Settings) -> LambdaHandler:
     return wrap(app, tracing=settings.tracing)
 
 
-_HANDLER: LambdaHandler | None = None
-
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _HANDLER
-    if _HANDLER is None:
-        _HANDLER = create_handler(Settings.from_environ(os.environ))
-    return _HANDLER(event, context)
+handler = lazy_handler(create_handler)
+"""The Lambda entry: built on the first invocation, reused while the instance is warm."""

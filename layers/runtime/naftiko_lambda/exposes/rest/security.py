@@ -8,6 +8,7 @@ import hmac
 
 from starlette.requests import Request
 
+from ...consumes.auth import field_value, key_name
 from ...consumes.bind import Scope
 from ...spec.model import Auth
 
@@ -23,8 +24,6 @@ def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
     """
 
     def expected(field: str) -> str:
-        from ...consumes.auth import field_value
-
         return field_value(auth, field, scope)
 
     header = request.headers.get("authorization", "")
@@ -44,9 +43,7 @@ def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
         ok_password = _equal(password, expected("password"))
         return ok_user and ok_password
     if auth.type == "apikey":
-        key_template = auth.fields.get("key")
-        name = scope.render(key_template) if key_template else "X-API-Key"
-        name = name or "X-API-Key"
+        name = key_name(auth, scope)
         given = request.query_params.get(name) if auth.placement == "query" else request.headers.get(name)
         return given is not None and given != "" and _equal(given, expected("value"))
     return False
