@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from .issues import SpecIssue
-from .model import Capability, ExposedOperation
+from .model import Capability, ExposedOperation, McpExposes, RestExposes
 from .templates import Template, Var
 
 _ROUTE_PARAM = re.compile(r"\{\{?[^{}]+\}?\}")
@@ -70,7 +70,8 @@ def _templates(capability: Capability) -> Iterator[tuple[tuple[str | int, ...], 
         if consumes.auth:
             for key, template in consumes.auth.fields.items():
                 yield (*path, "authentication", key), template
-    for exposes in (*capability.rest, *capability.mcp):
+    blocks: tuple[RestExposes | McpExposes, ...] = (*capability.rest, *capability.mcp)
+    for exposes in blocks:
         if exposes.auth:
             for key, template in exposes.auth.fields.items():
                 yield ("capability", "exposes", exposes.namespace, "authentication", key), template
