@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _stats import fresh, median
+from _stats import fresh_interleaved, median
 
 SPEC = Path(__file__).resolve().parents[1] / "capabilities" / "m3ter.yaml"
 
@@ -54,13 +54,15 @@ def main() -> None:
         from naftiko_lambda.spec.load import compile_capabilities
 
         compile_capabilities([compiled])
-        base = fresh(BASELINE.format(path=str(SPEC)), args.runs)
-        rows = {
-            "yaml.safe_load (baseline)": base,
-            "load_capability, compile cache": fresh(OURS.format(path=str(compiled)), args.runs),
-            "load_capability, no cache": fresh(OURS.format(path=str(uncached)), args.runs),
-        }
-    floor = median(base, "call")
+        rows = fresh_interleaved(
+            {
+                "yaml.safe_load (baseline)": BASELINE.format(path=str(SPEC)),
+                "load_capability, compile cache": OURS.format(path=str(compiled)),
+                "load_capability, no cache": OURS.format(path=str(uncached)),
+            },
+            args.runs,
+        )
+    floor = median(rows["yaml.safe_load (baseline)"], "call")
     print(f"m3ter.yaml ({SPEC.stat().st_size} bytes), {args.runs} fresh processes each, medians")
     print(f"{'':34} {'call ms':>9} {'import+call ms':>15} {'ratio':>7}")
     for name, results in rows.items():

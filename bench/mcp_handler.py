@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
-from _stats import fresh, median  # noqa: E402
+from _stats import fresh_interleaved, median  # noqa: E402
 
 TOKEN = "bench-token"
 LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
@@ -192,8 +192,8 @@ def main() -> None:
             for namespace in capability.consumes:
                 os.environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream.url
 
-        floor = median(fresh(FLOOR, args.runs), "total")
-        ours = median(fresh(OURS_LAMBDA.format(event=str(event), token=TOKEN), args.runs), "total")
+        cold = fresh_interleaved({"floor": FLOOR, "ours": OURS_LAMBDA.format(event=str(event), token=TOKEN)}, args.runs)
+        floor, ours = median(cold["floor"], "total"), median(cold["ours"], "total")
         print(f"MCP cold start, 5 capabilities (87 tools), {args.runs} fresh processes, medians")
         print(f"  floor (import mcp server pieces + mangum)   : {floor:7.1f} ms")
         print(
@@ -228,10 +228,14 @@ def main() -> None:
         spec_file = Path(tmp) / "seeds-openapi.json"
         spec_file.write_text(json.dumps(upstream_openapi(upstream.url)))
         bench_dir = str(Path(__file__).parent)
-        ours_cold = median(fresh(OURS_ASGI.format(bench=bench_dir, list_=LIST, token=TOKEN), args.runs), "total")
-        peer_cold = median(
-            fresh(PEER_ASGI.format(bench=bench_dir, openapi=str(spec_file), list_=LIST), args.runs), "total"
+        peers = fresh_interleaved(
+            {
+                "ours": OURS_ASGI.format(bench=bench_dir, list_=LIST, token=TOKEN),
+                "peer": PEER_ASGI.format(bench=bench_dir, openapi=str(spec_file), list_=LIST),
+            },
+            args.runs,
         )
+        ours_cold, peer_cold = median(peers["ours"], "total"), median(peers["peer"], "total")
 
         import httpx2
         from fastmcp import FastMCP

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
-from _stats import fresh, median  # noqa: E402
+from _stats import fresh_interleaved, median  # noqa: E402
 
 FLOOR = """
 import json, time
@@ -78,9 +78,10 @@ def main() -> None:
             UPSTREAM_BASE_URI_M3TER=upstream.url,
             POWERTOOLS_LOG_LEVEL="WARNING",
         )
-        floor = fresh(FLOOR.format(event=str(event)), args.runs)
-        ours = fresh(OURS.format(event=str(event)), args.runs)
-        cold_floor, cold_ours = median(floor, "total"), median(ours, "total")
+        cold = fresh_interleaved(
+            {"floor": FLOOR.format(event=str(event)), "ours": OURS.format(event=str(event))}, args.runs
+        )
+        cold_floor, cold_ours = median(cold["floor"], "total"), median(cold["ours"], "total")
 
         from naftiko_lambda.exposes.rest.handler import handler
 
