@@ -23,16 +23,16 @@ SERVICE = "naftiko-lambda"
 METRICS_NAMESPACE = "Naftiko"
 """Default EMF namespace (the template sets POWERTOOLS_METRICS_NAMESPACE to the same)."""
 
-_SECRET_PATTERNS = re.compile(
-    r"(?i)\b(bearer|basic|digest|key)\s+[A-Za-z0-9._~+/=:-]{6,}"
-    r"|((?:api[_-]?key|apikey|access[_-]?token|token|secret|password|authorization|x-api-key)"
+_SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic|digest|key)\s+[A-Za-z0-9._~+/=:-]{6,}")
+_KEY_VALUE = re.compile(
+    r"(?i)((?:api[_-]?key|apikey|access[_-]?token|token|secret|password|authorization|x-api-key)"
     r"[\"']?\s*[:=]\s*[\"']?)[^\"'&\s,;}]+"
 )
 
 
 def redact(text: str) -> str:
     """Mask credential-looking values: ``Bearer abc...`` -> ``Bearer ***``, ``api_key=x`` -> ``api_key=***``."""
-    return _SECRET_PATTERNS.sub(lambda m: f"{m.group(1)} ***" if m.group(1) else f"{m.group(2)}***", text)
+    return _KEY_VALUE.sub(r"\1***", _SCHEME_TOKEN.sub(r"\1 ***", text))
 
 
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from ...consumes.bind import make_scope
 from ...errors import NaftikoError
 from ...invoke import Runtime
-from ...observability import logger
+from ...observability import current_request_id, logger
 from ...spec.model import Capability
 from .arguments import collect_inputs, read_body
 from .problems import problem, problem_for
@@ -94,7 +94,14 @@ def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
         except NaftikoError as exc:
             return problem_for(exc)
         except Exception:
-            logger().exception("unexpected error", extra={"capability": capability.name, "operation": operation.name})
+            logger().exception(
+                "unexpected error",
+                extra={
+                    "capability": capability.name,
+                    "operation": operation.name,
+                    "correlation_id": current_request_id.get(),
+                },
+            )
             return problem(500, "Internal error", "the request could not be completed")
         if outcome.data is None and outcome.status in (204, 205, 304):
             return Response(status_code=outcome.status)
