@@ -129,3 +129,15 @@ def test_compile_cache_is_used_and_never_stale(tmp_path: Path) -> None:
 def test_seeds_validate_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
     root = Path(__file__).resolve().parents[3] / "capabilities"
     assert main(["validate", *map(str, sorted(root.glob("*.yaml")))]) == 0
+
+
+def test_tool_without_mapping_takes_the_consumed_parameters(tmp_path: Path) -> None:
+    """No with: and no inputParameters: the consumed parameters are the inputs, path ones included."""
+    file = tmp_path / "cap.yaml"
+    text = GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="")
+    file.write_text(text.replace("      with:\n        id: tools.id\n", ""))
+    tool = load_capability(file).tools[0]
+    assert tool.with_ == {}
+    from naftiko_lambda.exposes.inputs import derive_inputs
+
+    assert [(i.name, i.required) for i in derive_inputs(tool)] == [("id", True)]

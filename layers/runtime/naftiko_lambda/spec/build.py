@@ -26,7 +26,7 @@ from .model import (
     RequestBody,
     RestExposes,
 )
-from .templates import Template, compile_path, compile_template
+from .templates import compile_path, compile_template
 
 OUTBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "digest"})
 INBOUND_AUTH = frozenset({"bearer", "apikey", "basic"})
@@ -410,6 +410,3 @@ def build_capability(raw: Any, name: str, source: str) -> tuple[Capability | Non
         mcp=tuple(mcp),
     )
     return capability, b.issues
-
-
-__all__ = ["build_capability", "Template"]

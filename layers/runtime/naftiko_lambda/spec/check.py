@@ -43,6 +43,8 @@ def _where(op: ExposedOperation) -> tuple[str | int, ...]:
 def _check_sources(capability: Capability, op: ExposedOperation) -> Iterator[SpecIssue]:
     consumed = op.call
     given = {k.lower() for k in op.with_} | {p.name.lower() for p in op.params}
+    if not op.with_ and not op.params:  # no mapping: the consumed parameters are the inputs
+        given |= {p.name.lower() for p in consumed.params}
     for var in consumed.path.variables:
         param = consumed.param(var.name)
         if var.name.lower() in given or (param is not None and param.value is not None):
