@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from naftiko_lambda.consumes.transport import reset_session
+from naftiko_lambda.consumes.transport import reset_pool
 from naftiko_lambda.credentials import CredentialSource, reset_secret_cache
 
 from .support.upstream import UpstreamServer
@@ -56,7 +56,7 @@ def seed_credentials() -> CredentialSource:
     return CredentialSource(environ=dict(SEED_ENV))
 
 
-__all__ = ["reset_secret_cache", "reset_session"]
+__all__ = ["reset_secret_cache", "reset_pool"]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

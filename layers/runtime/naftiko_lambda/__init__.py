@@ -79,10 +79,10 @@ def __getattr__(name: str) -> Any:
 
 def reset_caches() -> None:
     """Drop every process-wide cache: the HTTP pool, the secret cache, pending metrics."""
-    from .consumes.transport import reset_session
+    from .consumes.transport import reset_pool
     from .credentials import reset_secret_cache
     from .observability import reset_observability
 
-    reset_session()
+    reset_pool()
     reset_secret_cache()
     reset_observability()

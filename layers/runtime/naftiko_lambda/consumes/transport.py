@@ -65,7 +65,7 @@ RETRY = _CappedRetry(
 )
 
 # Module-level on purpose: pooled keep-alive connections survive warm invocations.
-# Cleared by reset_session() (tests).
+# Cleared by reset_pool() (tests).
 _POOL: urllib3.PoolManager | None = None
 
 
@@ -76,7 +76,7 @@ def pool() -> urllib3.PoolManager:
     return _POOL
 
 
-def reset_session() -> None:
+def reset_pool() -> None:
     global _POOL
     if _POOL is not None:
         _POOL.clear()

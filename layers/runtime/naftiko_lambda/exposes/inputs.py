@@ -9,7 +9,6 @@ same thing over both protocols.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +16,9 @@ from typing import Any
 from ..errors import InvocationError
 from ..spec.check import input_reference
 from ..spec.model import ExposedOperation, Json, Param
-from ..spec.templates import Template, compile_template
+from ..spec.templates import Template, compile_path, compile_template
 
 TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
-_REST_PLACEHOLDER = re.compile(r"\{\{?\s*([^{}\s]+)\s*\}?\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,7 @@ class Input:
 
 def rest_path_params(path: str) -> list[str]:
     """``/v1/orgs/{orgid}/x/{{id}}`` -> ``["orgid", "id"]``."""
-    return _REST_PLACEHOLDER.findall(path)
+    return [var.name for var in compile_path(path).variables]
 
 
 def derive_inputs(operation: ExposedOperation) -> tuple[Input, ...]:
@@ -50,7 +48,7 @@ def derive_inputs(operation: ExposedOperation) -> tuple[Input, ...]:
 
     for param in operation.params:
         location = param.location or ("path" if param.name.lower() in path_params else "query")
-        required = param.required or location == "path" or (operation.kind == "mcp" and param.required is not False)
+        required = param.required or location == "path"  # MCP's default of true is applied in spec/build
         add(Input(param.name, _type(param.type), required, param.description, location))
     consumed = operation.call
     placeholders = {v.name.lower() for v in consumed.path.variables}
