@@ -68,11 +68,10 @@ def test_query_arrays_repeat_and_booleans_are_lowercase() -> None:
     assert urlsplit(request.url).query == "tag=a%20b&tag=c%26d&active=false"
 
 
-def test_required_query_parameter_missing_is_an_error() -> None:
+def test_unmapped_required_consumed_parameter_is_not_sent_when_the_caller_gives_none() -> None:
+    """Issue 9 item 3: required-ness is enforced on the exposed inputs, not on unmapped upstream ones."""
     cap = capability(params=[{"name": "id", "in": "path"}, {"name": "q", "in": "query", "required": True}])
-    with pytest.raises(InvocationError) as err:
-        request_for(cap, {"id": "1"})
-    assert err.value.param == "q"
+    assert request_for(cap, {"id": "1"}).url == "https://api.example.com/v1/things/1"
 
 
 def test_with_literals_templates_and_numbers() -> None:
@@ -91,6 +90,84 @@ def test_header_param_rejects_crlf() -> None:
     assert ("X-Trace", "t1") in request_for(cap, {"id": "1", "trace": "t1"}).headers
     with pytest.raises(InvocationError, match="CR, LF"):
         request_for(cap, {"id": "1", "trace": "t1\r\nX-Evil: 1"})
+
+
+def test_header_param_must_be_latin1() -> None:
+    """Issue 11 item 6: a non-Latin-1 header value is a 400 naming the parameter, not a crash."""
+    cap = capability(
+        params=[{"name": "id", "in": "path"}, {"name": "X-Trace", "in": "header"}],
+        with_={"id": "tools.id", "X-Trace": "tools.trace"},
+    )
+    with pytest.raises(InvocationError, match="Latin-1") as err:
+        request_for(cap, {"id": "1", "trace": "5 €"})
+    assert err.value.param == "X-Trace"
+
+
+def test_cookie_params_travel_in_one_cookie_header() -> None:
+    cap = capability(
+        params=[{"name": "id", "in": "path"}, {"name": "a", "in": "cookie"}, {"name": "b", "in": "cookie"}],
+        with_={"id": "tools.id", "a": "tools.a", "b": "tools.b"},
+    )
+    assert ("Cookie", "a=1; b=x%3By") in request_for(cap, {"id": "1", "a": "1", "b": "x;y"}).headers
+
+
+def test_body_fields_make_one_json_object() -> None:
+    """Consumed ``in: body`` parameters other than ``body`` are fields of the JSON body."""
+    cap = capability(
+        method="POST",
+        params=[
+            {"name": "id", "in": "path"},
+            {"name": "Arn", "in": "body", "type": "string"},
+            {"name": "MaxResults", "in": "body", "type": "integer"},
+        ],
+        with_={"id": "tools.id", "Arn": "tools.arn", "MaxResults": "tools.max"},
+    )
+    request = request_for(cap, {"id": "1", "arn": "a:b", "max": 5})
+    assert json.loads(request.body or b"") == {"Arn": "a:b", "MaxResults": 5}
+    assert ("Content-Type", "application/json") in request.headers
+
+
+def test_with_argument_declared_nowhere_is_not_sent() -> None:
+    """Issue 9 item 2: an argument is sent only where the operation declares it or a template uses it."""
+    cap = capability(with_={"id": "tools.id", "stray": "tools.stray"})
+    assert request_for(cap, {"id": "1", "stray": "x"}).url == "https://api.example.com/v1/things/1"
+
+
+def test_with_argument_used_by_a_body_template_is_not_also_a_query_parameter() -> None:
+    """Issue 9 item 2: at-and-t/messaging sent the message (and a token) in the query too."""
+    cap = capability(
+        method="POST",
+        with_={"id": "tools.id", "address": "tools.address", "token": "tools.token"},
+        body={"type": "json", "data": {"address": "{{address}}", "token": "{{token}}"}},
+    )
+    request = request_for(cap, {"id": "1", "address": "tel:1", "token": "s3cret"})
+    assert request.url == "https://api.example.com/v1/things/1"
+    assert json.loads(request.body or b"") == {"address": "tel:1", "token": "s3cret"}
+
+
+def test_json_text_template_renders_values_as_their_json_type() -> None:
+    """Issue 9 item 5: a standalone placeholder is JSON, one inside a string is escaped text."""
+    template = '{"ship": "{{ship}}", "crew": {{crew}}, "n": {{n}}, "cargo": {{cargo}}, "note": "say \\"{{q}}\\""}'
+    cap = capability(
+        method="POST",
+        with_={
+            "id": "tools.id",
+            "ship": "tools.ship",
+            "crew": "tools.crew",
+            "n": "tools.n",
+            "q": "tools.q",
+            "cargo": "tools.cargo",
+        },
+        body=template,
+    )
+    request = request_for(cap, {"id": "1", "ship": 'Sea "Star"', "crew": ["c1", "c2"], "n": 3, "q": "hi"})
+    assert json.loads(request.body or b"") == {
+        "ship": 'Sea "Star"',
+        "crew": ["c1", "c2"],
+        "n": 3,
+        "cargo": None,
+        "note": 'say "hi"',
+    }
 
 
 def test_caller_cannot_set_upstream_authorization() -> None:

@@ -83,7 +83,16 @@ def test_object_without_properties_returns_subtree() -> None:
 
 def test_csv_and_xml_become_json() -> None:
     assert _map([], b"a,b\n1,2\n", "csv", "text/csv") == [{"a": "1", "b": "2"}]
-    assert _map([], b'<r id="1"><i>x</i><i>y</i></r>', "xml", "application/xml") == {"r": {"@id": "1", "i": ["x", "y"]}}
+    assert _map([], b'<r id="1"><i>x</i><i>y</i></r>', "xml", "application/xml") == {"id": "1", "i": ["x", "y"]}
+
+
+def test_xml_drops_the_document_element_as_the_reference_engine_does() -> None:
+    """Issue 9 item 6: ``$.vessel`` finds the list under ``<vessels>``."""
+    body = b'<vessels><vessel imo="1"><name>A</name></vessel><vessel imo="2">B</vessel></vessels>'
+    out = _map([{"type": "array", "mapping": "$.vessel", "items": {"type": "string", "mapping": "$.imo"}}], body, "xml")
+    assert out == ["1", "2"]
+    assert _map([], b"<v> text <n>A</n></v>", "xml") == {"n": "A", "#text": "text"}
+    assert _map([], b"<count>5</count>", "xml") == "5"
 
 
 def test_xml_with_entities_is_refused() -> None:

@@ -45,6 +45,7 @@ class Scope:
     input_qualifiers: frozenset[str]
     bind_qualifiers: frozenset[str]
     binds: Mapping[str, str]
+    argument_names: frozenset[str] = frozenset()  # lower-cased names the operation maps: never a credential
 
     def resolve(self, var: Var) -> Json:
         """The variable's value (a Secret for bound keys), or MISSING."""
@@ -56,6 +57,8 @@ class Scope:
                 found = lookup(self.inputs, var.name)
             if found is not MISSING or var.qualifier is not None:
                 return found
+            if var.name.lower() in self.argument_names and var.name not in self.binds:
+                return MISSING  # an optional argument the caller left out, not a bound variable
         return self.credentials.get(var.name)
 
     def render(self, template: Template, escape: Any = str) -> str | None:
@@ -102,6 +105,7 @@ def make_scope(
         input_qualifiers=frozenset({"rest", "tools", operation.exposes_namespace}),
         bind_qualifiers=frozenset(capability.bind_namespaces | {"env"}),
         binds=capability.binds,
+        argument_names=frozenset(k.lower() for k in operation.with_) | {p.name.lower() for p in operation.params},
     )
     return replace(base, arguments=bind_arguments(operation, base))
 

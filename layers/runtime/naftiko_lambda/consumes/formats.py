@@ -38,7 +38,14 @@ def _delimited(delimiter: str) -> Callable[[bytes], Any]:
 
 
 def decode_xml(body: bytes) -> Any:
-    """XML -> ``{root_tag: {...}}``: attributes as ``@name``, text as ``#text``, repeats as lists."""
+    """XML -> JSON the way the reference engine (Jackson's XmlMapper) reads it.
+
+    The document element is dropped: ``<vessels><vessel>a</vessel><vessel>b</vessel></vessels>``
+    gives ``{"vessel": ["a", "b"]}``. Below it, an element with only text is that text; otherwise
+    it is an object whose keys are its attributes (plain names, no ``@``) and child elements, a
+    name seen more than once always holding a list, and its own non-blank text under ``#text``.
+    Namespace prefixes are dropped from names. A DOCTYPE or ENTITY declaration is refused.
+    """
     from xml.etree import ElementTree
 
     try:
@@ -48,7 +55,7 @@ def decode_xml(body: bytes) -> Any:
         root = ElementTree.fromstring(body)  # noqa: S314 - DTDs refused above
     except ElementTree.ParseError as exc:
         raise ValueError(f"invalid XML: {exc}") from exc
-    return {_tag(root.tag): _element(root)}
+    return _element(root)
 
 
 def _tag(tag: str) -> str:
@@ -56,15 +63,14 @@ def _tag(tag: str) -> str:
 
 
 def _element(node: Any) -> Any:
-    children: dict[str, Any] = {f"@{_tag(k)}": v for k, v in node.attrib.items()}
-    for child in node:
-        key, value = _tag(child.tag), _element(child)
-        if key in children:
-            if not isinstance(children[key], list):
-                children[key] = [children[key]]
+    children: dict[str, Any] = {}
+    for key, value in [*((_tag(k), v) for k, v in node.attrib.items()), *((_tag(c.tag), _element(c)) for c in node)]:
+        if key not in children:
+            children[key] = value
+        elif isinstance(children[key], list):  # _element never returns a list: this one is ours
             children[key].append(value)
         else:
-            children[key] = value
+            children[key] = [children[key], value]
     text = (node.text or "").strip()
     if not children:
         return text

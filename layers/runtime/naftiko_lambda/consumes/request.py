@@ -45,36 +45,73 @@ def encode_segment(value: Json) -> str:
     return encoded.replace(".", "%2E") if set(text) == {"."} else encoded
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "host.docker.internal"})
+"""Hosts an upstream may be reached at over plain http:// (local runs, tests, `sam local`)."""
+
+
+def check_upstream_url(url: str) -> str:
+    """``url`` if it is absolute https://, or http:// to a loopback host; raises ValueError otherwise."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and (host in LOOPBACK_HOSTS or host.startswith("127.")):
+        return url
+    raise ValueError("must be an absolute https:// URL (http:// only for a loopback host)")
+
+
 def resolve_base_uri(template: Template, scope: Scope, override: str | None, operation: str) -> str:
+    """The upstream base URI: the override, or the spec's ``baseUri`` with its variables filled.
+
+    A variable that opens the base URI (``{{ACCOUNT_URL}}/api``) may hold a whole URL; any other
+    variable must be a host label or path segment, so no value can redirect the call elsewhere.
+    """
     if override:
         return override.rstrip("/")
     parts = []
-    for part in template.parts:
+    for index, part in enumerate(template.parts):
         if isinstance(part, str):
             parts.append(part)
             continue
         value = scope.resolve(part)
-        text = "" if value is MISSING else as_text(value)
+        text = "" if value is MISSING or value is None else as_text(value)
+        if index == 0 and "://" in text:
+            try:
+                parts.append(check_upstream_url(text.rstrip("/")))
+            except ValueError as exc:
+                raise InvocationError(operation, part.name, f"the base URI {exc}") from None
+            continue
         if not _HOST_LABEL.match(text):
             raise InvocationError(operation, part.name, "must be a host name or path segment for the base URI")
         parts.append(text)
     base = "".join(parts).rstrip("/")
     if not base:
         raise InvocationError(operation, None, "the upstream base URI is empty: set UPSTREAM_BASE_URI_<NAMESPACE>")
+    if "://" not in base:
+        raise InvocationError(operation, None, f"the upstream base URI {base!r} is not an absolute URL")
     return base
+
+
+WHOLE_BODY = "body"
+"""A consumed ``in: body`` parameter with this name is the whole JSON body; any other is a field of it."""
 
 
 def build_request(
     operation: ConsumedOperation, scope: Scope, base_uri: str, *, op_name: str | None = None
 ) -> UpstreamRequest:
-    """Build the upstream request. Raises InvocationError naming a missing or unusable argument."""
+    """Build the upstream request. Raises InvocationError naming a missing or unusable argument.
+
+    Each argument goes where the consumed operation declares it (path, query, header, cookie,
+    body) or where a template uses it; an argument declared nowhere is not sent. A declared
+    parameter with no value is left out: required inputs are enforced on the exposed side.
+    """
     name = op_name or operation.ref
-    arguments = scope.arguments
     path = _build_path(operation, scope, name)
     query: list[tuple[str, str]] = []
     headers: list[tuple[str, str]] = []
-    body: bytes | None = None
-    content_type: str | None = None
+    cookies: list[str] = []
+    fields: dict[str, Json] = {}
+    whole: Json = MISSING
     placeholders = {v.name.lower() for v in operation.path.variables}
 
     for param in operation.params:
@@ -82,34 +119,57 @@ def build_request(
             continue
         value = _param_value(param, scope)
         if value is MISSING or value is None:
-            if param.required:
-                raise InvocationError(name, param.name, "is required")
             continue
         if param.location == "query":
             values = value if isinstance(value, list) else [value]
             query.extend((param.name, as_text(v)) for v in values)
         elif param.location == "header":
-            text = as_text(value)
-            if _BAD_HEADER.search(text):
-                raise InvocationError(name, param.name, "header values may not contain CR, LF or NUL")
-            if param.name.lower() != "authorization":  # the caller never sets upstream auth
-                headers.append((param.name, text))
+            if param.name.lower() != "authorization":  # upstream auth comes from the consumes block only
+                headers.append((param.name, header_value(value, name, param.name)))
+        elif param.location == "cookie":
+            cookies.append(f"{param.name}={quote(as_text(value), safe='')}")
         elif param.location == "body":
-            body, content_type = json.dumps(value).encode(), "application/json"
-    # with-arguments that the operation does not declare travel as query parameters.
-    for key, value in arguments.items():
-        if operation.param(key) is None and key.lower() not in placeholders:
-            values = value if isinstance(value, list) else [value]
-            query.extend((key, as_text(v)) for v in values)
+            if param.name.lower() == WHOLE_BODY:
+                whole = value
+            else:
+                fields[param.name] = _plain(value)
 
-    if body is None and operation.body is not None:
+    body: bytes | None = None
+    content_type: str | None = None
+    if operation.body is not None:
         body, content_type = render_body(operation.body, scope, name)
-    if content_type:
+    elif whole is not MISSING or fields:
+        payload = _plain(whole) if whole is not MISSING else {}
+        if fields:
+            if not isinstance(payload, dict):
+                raise InvocationError(name, WHOLE_BODY, "must be an object when body fields are also given")
+            payload = {**payload, **fields}
+        body, content_type = json.dumps(payload).encode(), "application/json"
+    if content_type and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", content_type))
+    if cookies:
+        headers.append(("Cookie", "; ".join(cookies)))
     url = base_uri + path
     if query:
         url += "?" + urlencode(query, quote_via=quote)
     return UpstreamRequest(operation.method, url, tuple(headers), body)
+
+
+def header_value(value: Json, operation: str, param: str) -> str:
+    """A value as header text; InvocationError when it cannot travel in a header."""
+    text = as_text(value)
+    if _BAD_HEADER.search(text):
+        raise InvocationError(operation, param, "header values may not contain CR, LF or NUL")
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        raise InvocationError(operation, param, "header values must be Latin-1 text (no characters like €)") from None
+    return text
+
+
+def _plain(value: Json) -> Json:
+    """A value as it goes into a JSON body: a bound secret as its text."""
+    return value.reveal() if hasattr(value, "reveal") else value
 
 
 def _param_value(param: Param, scope: Scope) -> Json:
@@ -146,9 +206,7 @@ def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]
     if (kind in ("json", "raw") and not isinstance(data, str)) or (kind == "json" and data is None):
         return json.dumps(_render_tree(data, scope)).encode(), "application/json"
     if kind == "json" or (kind == "raw" and _looks_json(data)):
-        text = scope.render(_compile(data), escape=_json_escape)
-        if text is None:
-            raise InvocationError(name, "body", "a value the JSON body template needs is missing")
+        text = render_json_text(_compile(data), scope)
         try:
             json.loads(text)
         except ValueError as exc:
@@ -158,8 +216,8 @@ def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]
         if isinstance(data, Mapping):
             pairs = [(k, as_text(v)) for k, v in _render_tree(data, scope).items() if v is not None]
             return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
-        text = scope.render(_compile(str(data)), escape=lambda s: quote(s, safe=""))
-        return (text or "").encode(), "application/x-www-form-urlencoded"
+        form = scope.render(_compile(str(data)), escape=lambda s: quote(s, safe=""))
+        return (form or "").encode(), "application/x-www-form-urlencoded"
     if kind == "multipart":
         from urllib3 import encode_multipart_formdata
 
@@ -173,8 +231,37 @@ def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]
     types = {"xml": "application/xml", "sparql": "application/sparql-query"}
     if isinstance(data, Mapping):  # some files give text bodies as a mapping: send it as JSON
         return json.dumps(_render_tree(data, scope)).encode(), "application/json"
-    text = scope.render(_compile(str(data or "")))
-    return (text or "").encode(), types.get(kind, "text/plain")
+    rendered = scope.render(_compile(str(data or "")))
+    return (rendered or "").encode(), types.get(kind, "text/plain")
+
+
+def render_json_text(template: Template, scope: Scope) -> str:
+    """Render a JSON text template, each placeholder as its JSON type where JSON is being built.
+
+    Inside a JSON string (``"{{name}}"``) a value renders as escaped text (a missing one as
+    nothing); standing alone as a JSON value (``"crewIds": {{crewIds}}``) it renders as JSON: a
+    list as an array, a number as a number, a missing value as ``null``.
+    """
+    out: list[str] = []
+    in_string = escaped = False
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            for char in part:  # track whether the next placeholder sits inside a JSON string
+                if escaped:
+                    escaped = False
+                elif char == "\\" and in_string:
+                    escaped = True
+                elif char == '"':
+                    in_string = not in_string
+            continue
+        value = scope.resolve(part)
+        missing = value is MISSING or value is None
+        if in_string:
+            out.append("" if missing else json.dumps(as_text(value))[1:-1])
+        else:
+            out.append("null" if missing else json.dumps(_plain(value)))
+    return "".join(out)
 
 
 def _looks_json(data: Any) -> bool:
@@ -184,10 +271,6 @@ def _looks_json(data: Any) -> bool:
 @lru_cache(maxsize=256)
 def _compile(text: str) -> Template:
     return compile_template(text)
-
-
-def _json_escape(text: str) -> str:
-    return json.dumps(text)[1:-1]
 
 
 def _render_tree(node: Any, scope: Scope) -> Any:

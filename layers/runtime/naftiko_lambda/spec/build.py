@@ -43,6 +43,9 @@ BODY_KINDS = {
 }
 OUTPUT_FORMATS = frozenset({"json", "xml", "yaml", "csv", "tsv", "psv", "text", "html", "markdown"})
 """The ``outputRawFormat`` values consumes/formats.py decodes (a test keeps the two equal)."""
+VERSIONS = ("1.0.0-alpha2", "1.0.0-alpha1")
+"""Format versions served. alpha1 differs from alpha2 almost only by what alpha2 added, so both
+are read with the alpha2 model."""
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
@@ -125,6 +128,14 @@ class _Builder:
         placement = raw.get("placement") or "header"
         if kind == "apikey" and placement not in ("header", "query"):
             self.error((*path, "placement"), f"apikey placement {placement!r} is not supported (header or query)")
+            return None
+        if kind == "bearer" and "token" not in raw:
+            field = "value" if "value" in raw else "token"
+            self.error(
+                (*path, field),
+                "a bearer authentication takes its token in `token`"
+                + (", not `value`" if field == "value" else ": it has none"),
+            )
             return None
         fields = {
             k: compile_template(str(v))
@@ -370,8 +381,8 @@ def build_capability(raw: Any, name: str, source: str) -> tuple[Capability | Non
         b.error((), "a capability file must be a YAML mapping")
         return None, b.issues
     version = raw.get("naftiko")
-    if version != "1.0.0-alpha2":
-        b.error(("naftiko",), f"version {version!r} is not supported (expected '1.0.0-alpha2')")
+    if version not in VERSIONS:
+        b.error(("naftiko",), f"version {version!r} is not supported (expected one of {', '.join(VERSIONS)})")
     info = b.mapping(raw.get("info"), ("info",))
     binds: dict[str, str] = {}
     namespaces = set()

@@ -8,6 +8,7 @@ the file's SHA-256; ``load_capability`` reads that cache when it holds the file'
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -83,7 +84,11 @@ def load_capabilities(directory: str | os.PathLike[str]) -> tuple[Capability, ..
 
 
 def compile_capabilities(files: list[Path]) -> list[Path]:
-    """Write the JSON compile cache for each file (after checking it loads); returns what was written."""
+    """Write the JSON compile cache for each file (after checking it loads); returns what was written.
+
+    Each cache file is written to a temporary name and renamed into place, so a crash never
+    leaves a partial cache behind. YAML dates and timestamps are stored as ISO strings.
+    """
     written = []
     for file in files:
         load_capability(file)
@@ -92,12 +97,24 @@ def compile_capabilities(files: list[Path]) -> list[Path]:
         raw = yaml.load(data, Loader=loader)
         target = _cache_file(file, hashlib.sha256(data).hexdigest())
         target.parent.mkdir(exist_ok=True)
+        text = json.dumps(raw, separators=(",", ":"), default=_json_default)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
         for old in target.parent.glob(f"{file.stem}-*.json"):
-            if len(old.stem) == len(file.stem) + 17:
+            if old != target and len(old.stem) == len(file.stem) + 17:
                 old.unlink()
-        target.write_text(json.dumps(raw, separators=(",", ":")), encoding="utf-8")
         written.append(target)
     return written
+
+
+def _json_default(value: Any) -> Any:
+    """YAML's extra scalar types (``created: 2026-05-19`` is a date) as JSON strings."""
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    raise TypeError(f"cannot store a {type(value).__name__} in the compile cache")
 
 
 def line_of(file: Path, issue: SpecIssue) -> int | None:
