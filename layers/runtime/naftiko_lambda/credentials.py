@@ -1,6 +1,6 @@
-"""Bind keys -> Secret values: the process environment first, then the capability's secret.
+"""Bind variables -> Secret values: the environment, a binds ``location`` file, the capability's secret.
 
-The only module that calls AWS. The secret is a JSON object whose keys are the bind keys, read
+The only module that calls AWS, and the only one that reads a binds ``location``. The secret is a JSON object whose keys are the bind keys, read
 through Powertools parameters (its own TTL cache, cleared by ``reset_caches``). Powertools and
 boto3 are imported only when a key is missing from the environment, so local runs and
 environment-configured functions never pay for them.
@@ -9,16 +9,22 @@ environment-configured functions never pay for them.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import CredentialError
+from .spec.model import BoundVariable
 
 PLACEHOLDER = "REPLACE_ME"
 """Value the stack writes into a new capability secret; treated as "not configured"."""
 SECRET_TTL_S = 300
 """How long a fetched secret is reused before Secrets Manager is asked again (seconds)."""
+REFRESH_INTERVAL_S = 30.0
+"""Least time between two forced fetches of a capability's secret (seconds): a burst of upstream
+401s must not turn into a burst of GetSecretValue calls."""
 SECRETS_CONNECT_TIMEOUT_S = 2.0
 SECRETS_READ_TIMEOUT_S = 3.0
 """Secrets Manager timeouts (seconds): boto3's defaults (60 s) would outlive the function's 28 s."""
@@ -68,57 +74,152 @@ class Secret:
 
 @dataclass
 class CredentialSource:
-    """Looks bind keys up: ``environ`` (a snapshot the entry passes in), then the JSON secret.
+    """Looks a bind variable up, first under its own name, then under its provider key.
+
+    For each name, in order: ``environ`` (a snapshot the entry passes in), the bind's ``location``
+    file (YAML, JSON or ``.env``; local runs and `serve`), then the capability's JSON secret. A
+    variable ``REGISTRY_TOKEN`` bound as ``keys: {REGISTRY_TOKEN: registry-bearer-token}`` is thus
+    found as ``REGISTRY_TOKEN`` or as ``registry-bearer-token``.
 
     ``refresh()`` drops what was read from Secrets Manager so the next lookup fetches it afresh
-    (called once after an upstream 401, in case the key was rotated).
+    (after an upstream 401, in case the key was rotated), at most once per REFRESH_INTERVAL_S.
+    Under ``sam local`` (``sam_local``) a secret id that is not an ARN is the template's logical
+    id, not a secret: it is treated as unset.
     """
 
     environ: Mapping[str, str]
     secret_id: str | None = None
+    binds: Mapping[str, BoundVariable] = field(default_factory=dict)
     ttl_s: int = SECRET_TTL_S
+    sam_local: bool = False
+    clock: Callable[[], float] = time.monotonic
     _force: bool = field(default=False, repr=False)
+    _last_refresh: float | None = field(default=None, repr=False)
+    _files: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
     def get(self, key: str) -> Secret:
-        value = self.environ.get(key)
-        if value:
-            return Secret(value)
-        if not self.secret_id:
-            raise CredentialError(key, f"not configured: set the environment variable {key}")
-        document = self._secret_document()
-        value = document.get(key)
-        if not isinstance(value, str) or not value:
-            raise CredentialError(key, f"the secret has no value for key {key!r} (and no environment variable)")
-        if value == PLACEHOLDER:
-            raise CredentialError(key, f"the secret's value for {key!r} is still the placeholder: put the real key in")
-        return Secret(value)
+        bound = self.binds.get(key)
+        names = [key] if bound is None or bound.provider_key == key else [key, bound.provider_key]
+        location = bound.location if bound is not None else None
+        for name in names:
+            value = self.environ.get(name)
+            if value:
+                return Secret(value)
+            if location is not None:
+                found = self._file(location, key).get(name)
+                if found not in (None, ""):
+                    return Secret(str(found))
+            if self._uses_secret(key):
+                found = self._secret_document(key).get(name)
+                if found == PLACEHOLDER:
+                    raise CredentialError(
+                        key, f"the secret's value for {name!r} is still the placeholder: put the real key in"
+                    )
+                if isinstance(found, str) and found:
+                    return Secret(found)
+        raise CredentialError(key, self._not_found(key, names, location))
+
+    def _not_found(self, key: str, names: list[str], location: str | None) -> str:
+        where = " or ".join(repr(n) for n in names)
+        if self._uses_secret(key):
+            return f"the secret has no value for key {where} (and no environment variable)"
+        hint = f"not configured: set the environment variable {key}"
+        if location is not None:
+            hint += f" or put {where} in {location}"
+        if self.sam_local:
+            hint += " (under sam local: pass it with --env-vars)"
+        return hint
 
     @property
     def uses_secret_store(self) -> bool:
-        return bool(self.secret_id)
+        return bool(self.secret_id) and not self._sam_local_placeholder()
 
-    def refresh(self) -> None:
+    def refresh(self) -> bool:
+        """Fetch the secret afresh on the next lookup; False when one was forced too recently."""
+        now = self.clock()
+        if self._last_refresh is not None and now - self._last_refresh < REFRESH_INTERVAL_S:
+            return False
+        self._last_refresh = now
         self._force = True
+        return True
 
-    def _secret_document(self) -> Mapping[str, Any]:
+    def _uses_secret(self, key: str) -> bool:
+        if not self.secret_id:
+            return False
+        if self._sam_local_placeholder():
+            _hint_once(f"{self.secret_id!r} is a logical id under sam local, not a secret: pass {key} with --env-vars")
+            return False
+        return True
+
+    def _sam_local_placeholder(self) -> bool:
+        return self.sam_local and bool(self.secret_id) and not str(self.secret_id).startswith("arn:")
+
+    def _file(self, location: str, key: str) -> Mapping[str, Any]:
+        if location not in self._files:
+            self._files[location] = read_values_file(location, key)
+        return self._files[location]
+
+    def _secret_document(self, key: str) -> Mapping[str, Any]:
         from aws_lambda_powertools.utilities import parameters  # lazy: ~0.2 s of imports
 
         force, self._force = self._force, False
         try:
             document = secrets_provider().get(self.secret_id, transform="json", max_age=self.ttl_s, force_fetch=force)
         except parameters.exceptions.TransformParameterError as exc:
-            raise CredentialError("*", "the capability's secret is not a JSON object") from exc
+            raise CredentialError(key, "the capability's secret is not a JSON object") from exc
         except parameters.exceptions.GetParameterError as exc:
-            raise CredentialError("*", "the capability's secret cannot be read from Secrets Manager") from exc
+            raise CredentialError(key, "the capability's secret cannot be read from Secrets Manager") from exc
         if not isinstance(document, Mapping):
-            raise CredentialError("*", "the capability's secret is not a JSON object")
+            raise CredentialError(key, "the capability's secret is not a JSON object")
         return document
+
+
+def read_values_file(location: str, key: str) -> Mapping[str, Any]:
+    """A binds ``location`` file as a flat mapping: YAML, JSON, or ``.env`` (``KEY=value`` lines).
+
+    A missing file gives an empty mapping (the secret may still hold the value); a file that
+    exists but cannot be read or parsed is a CredentialError naming it.
+    """
+    path = Path(location)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise CredentialError(key, f"the binds location {path} cannot be read ({exc.strerror})") from exc
+    if path.suffix == ".env" or path.name.startswith(".env"):
+        pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
+        return {k.strip().removeprefix("export ").strip(): v.strip().strip("'\"") for k, v in pairs}
+    import yaml  # JSON is YAML
+
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CredentialError(key, f"the binds location {path} is not valid YAML or JSON") from exc
+    if document is None:
+        return {}
+    if not isinstance(document, Mapping):
+        raise CredentialError(key, f"the binds location {path} must hold a mapping of keys to values")
+    return document
+
+
+_HINTED: set[str] = set()
+"""Hints already logged by this process (each is logged once)."""
+
+
+def _hint_once(message: str) -> None:
+    if message not in _HINTED:
+        _HINTED.add(message)
+        from .observability import logger
+
+        logger().warning(message)
 
 
 def reset_secret_cache() -> None:
     """Drop the secrets provider and its cache (tests; a warm process keeps it for SECRET_TTL_S)."""
     global _PROVIDER
     _PROVIDER = None
+    _HINTED.clear()
     parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
     if parameters is not None:
         parameters.clear_caches()

@@ -23,6 +23,8 @@ from .observability import record_upstream_call, upstream_span
 from .spec.model import Capability, ExposedOperation, Json
 
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+"""Methods a call may be sent twice with (RFC 9110 section 9.2.2)."""
 
 
 class Transport(Protocol):
@@ -33,7 +35,7 @@ class RefreshableCredentials(Credentials, Protocol):
     @property
     def uses_secret_store(self) -> bool: ...
 
-    def refresh(self) -> None: ...
+    def refresh(self) -> bool: ...
 
 
 def base_uri_variable(namespace: str) -> str:
@@ -81,9 +83,10 @@ def run(
     unsigned = build_request(operation.call, scope, base)
     response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
     if response.status == 401 and consumes.auth is not None and credentials.uses_secret_store:
-        # The key may have been rotated since we cached it: fetch it afresh and try once more.
-        credentials.refresh()
-        response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
+        # The key may have been rotated since we cached it: fetch it afresh for the next call, and
+        # re-send this one only when sending it twice cannot write twice.
+        if credentials.refresh() and unsigned.method in IDEMPOTENT:
+            response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
     return map_response(operation, response, scope)
 
 

@@ -48,7 +48,8 @@ class Settings:
 
     def credentials(self, capability: Capability) -> CredentialSource:
         secret_id = self.environ.get("CAPABILITY_SECRET_" + env_suffix(capability.name)) or None
-        return CredentialSource(self.environ, secret_id)
+        sam_local = self.environ.get("AWS_SAM_LOCAL", "").lower() == "true"
+        return CredentialSource(self.environ, secret_id, capability.binds, sam_local=sam_local)
 
     def upstreams(self, capabilities: tuple[Capability, ...]) -> Upstreams:
         return Upstreams.from_environ(self.environ, capabilities)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from ..spec.check import input_reference
-from ..spec.model import Capability, ExposedOperation, Json
+from ..spec.model import BoundVariable, Capability, ExposedOperation, Json
 from ..spec.templates import Template, Var
 
 MISSING: Any = object()
@@ -44,7 +44,7 @@ class Scope:
     credentials: Credentials
     input_qualifiers: frozenset[str]
     bind_qualifiers: frozenset[str]
-    binds: Mapping[str, str]
+    binds: Mapping[str, BoundVariable]
     argument_names: frozenset[str] = frozenset()  # lower-cased names the operation maps: never a credential
 
     def resolve(self, var: Var) -> Json:

@@ -7,6 +7,7 @@ parameters merged into each operation. Unknown keys are tolerated.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -15,6 +16,7 @@ from .issues import FieldPath, SpecIssue
 from .jsonpath import JsonPathSyntaxError, compile_jsonpath
 from .model import (
     Auth,
+    BoundVariable,
     Capability,
     ConsumedOperation,
     Consumes,
@@ -26,7 +28,7 @@ from .model import (
     RequestBody,
     RestExposes,
 )
-from .templates import compile_path, compile_template
+from .templates import Template, Var, compile_path, compile_template
 
 OUTBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "digest"})
 INBOUND_AUTH = frozenset({"bearer", "apikey", "basic"})
@@ -52,6 +54,14 @@ METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 class _Builder:
     def __init__(self) -> None:
         self.issues: list[SpecIssue] = []
+        self.variables: frozenset[str] = frozenset()  # the bind variables, once binds are read
+
+    def template(self, text: str) -> Template:
+        """A value template; a value that is exactly a bind variable's name (``token: REGISTRY_TOKEN``,
+        as the format's own example writes it) means that variable."""
+        if text in self.variables:
+            return Template((Var(None, text),))
+        return compile_template(text)
 
     def error(self, path: FieldPath, message: str) -> None:
         self.issues.append(SpecIssue("error", path, message))
@@ -100,7 +110,7 @@ class _Builder:
             type=raw.get("type") if isinstance(raw.get("type"), str) else None,
             required=required is True,
             description=self.text(raw, "description"),
-            value=compile_template(str(value)) if value is not None else None,
+            value=self.template(str(value)) if value is not None else None,
             pattern=raw.get("pattern"),
         )
 
@@ -138,7 +148,7 @@ class _Builder:
             )
             return None
         fields = {
-            k: compile_template(str(v))
+            k: self.template(str(v))
             for k, v in raw.items()
             if k not in ("type", "placement") and isinstance(v, str | int | float)
         }
@@ -192,6 +202,28 @@ class _Builder:
             if built:
                 out.append(built)
         return tuple(out)
+
+    def bind_location(self, raw: Any, path: FieldPath, source: str) -> str | None:
+        """A ``file:///`` location -> a path relative to the capability file, never outside its folder."""
+        if raw is None:
+            return None
+        text = str(raw)
+        if not text.startswith("file://"):
+            self.warn(
+                path, f"binds location {text!r} is not a file:/// URI: values come from the environment and the secret"
+            )
+            return None
+        return self.local_file(text, path, source)
+
+    def local_file(self, uri: str, path: FieldPath, source: str) -> str | None:
+        """``file:///./x.yaml`` or ``file:///x.yaml`` -> ``<folder of source>/x.yaml``; None (an error) outside it."""
+        relative = uri.removeprefix("file://").lstrip("/")
+        root = os.path.dirname(os.path.abspath(source))
+        target = os.path.normpath(os.path.join(root, relative))
+        if os.path.commonpath([root, target]) != root:
+            self.error(path, f"{uri!r} points outside the capabilities folder")
+            return None
+        return target
 
     # -- consumes ------------------------------------------------------------------------
     def consumes(self, raw: Mapping[str, Any], path: FieldPath) -> Consumes | None:
@@ -384,12 +416,15 @@ def build_capability(raw: Any, name: str, source: str) -> tuple[Capability | Non
     if version not in VERSIONS:
         b.error(("naftiko",), f"version {version!r} is not supported (expected one of {', '.join(VERSIONS)})")
     info = b.mapping(raw.get("info"), ("info",))
-    binds: dict[str, str] = {}
+    binds: dict[str, BoundVariable] = {}
     namespaces = set()
     for bind_path, bind in b.items(raw.get("binds"), ("binds",)):
-        namespaces.add(str(bind.get("namespace")))
+        namespace = str(bind.get("namespace"))
+        namespaces.add(namespace)
+        location = b.bind_location(bind.get("location"), (*bind_path, "location"), source)
         for key, provider_key in b.mapping(bind.get("keys"), (*bind_path, "keys")).items():
-            binds[str(key)] = str(provider_key)
+            binds[str(key)] = BoundVariable(str(key), str(provider_key), namespace, location)
+    b.variables = frozenset(binds)
     cap = raw.get("capability")
     if not isinstance(cap, Mapping):
         b.error(("capability",), "a capability file needs a capability block (shared consumes files are not served)")

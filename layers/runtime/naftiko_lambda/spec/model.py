@@ -145,6 +145,21 @@ class McpExposes:
 
 
 @dataclass(frozen=True, slots=True)
+class BoundVariable:
+    """A ``binds`` key: the variable templates use, and where its value is looked up.
+
+    ``keys: {REGISTRY_TOKEN: registry-bearer-token}`` binds the variable ``REGISTRY_TOKEN`` to the
+    provider key ``registry-bearer-token``. ``location`` is the resolved path of a ``file:///``
+    location (relative to the capability file), or None.
+    """
+
+    name: str
+    provider_key: str
+    namespace: str
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Capability:
     """One capability file, ready to serve. ``name`` is the file's stem."""
 
@@ -152,7 +167,7 @@ class Capability:
     source: str
     label: str
     description: str
-    binds: Mapping[str, str]  # variable name -> key in the provider (the secret's JSON key)
+    binds: Mapping[str, BoundVariable]  # variable name -> where its value is looked up
     bind_namespaces: frozenset[str]
     consumes: Mapping[str, Consumes]
     rest: tuple[RestExposes, ...]
