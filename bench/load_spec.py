@@ -33,7 +33,7 @@ print(json.dumps({{"total": (t2 - t0) * 1e3, "call": (t2 - t1) * 1e3}}))
 OURS = """
 import json, time
 t0 = time.perf_counter()
-from naftiko_lambda.spec.load import load_capability
+from naftiko_lambda.capability.load import load_capability
 t1 = time.perf_counter()
 load_capability({path!r})
 t2 = time.perf_counter()
@@ -51,7 +51,7 @@ def main() -> None:
         for target in (uncached, compiled):
             target.parent.mkdir()
             shutil.copy(SPEC, target)
-        from naftiko_lambda.spec.load import compile_capabilities
+        from naftiko_lambda.capability.load import compile_capabilities
 
         compile_capabilities([compiled])
         rows = fresh_interleaved(

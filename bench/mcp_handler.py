@@ -96,8 +96,8 @@ print(json.dumps({{"total": (time.perf_counter() - t0) * 1e3}}))
 
 def upstream_openapi(base_url: str) -> dict[str, Any]:
     """OpenAPI 3.1 for the consumed operations behind every seed MCP tool (for the peer)."""
+    from naftiko_lambda.capability.load import load_capabilities
     from naftiko_lambda.exposes.inputs import derive_inputs
-    from naftiko_lambda.spec.load import load_capabilities
 
     paths: dict[str, Any] = {}
     for capability in load_capabilities(ROOT / "capabilities"):
@@ -170,8 +170,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
 
+    from naftiko_lambda.capability.load import compile_capabilities, load_capabilities
     from naftiko_lambda.settings import env_suffix
-    from naftiko_lambda.spec.load import compile_capabilities, load_capabilities
 
     from tests.support.upstream import Reply, UpstreamServer
 

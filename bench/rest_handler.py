@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import requests
-    from naftiko_lambda.spec.load import compile_capabilities
+    from naftiko_lambda.capability.load import compile_capabilities
 
     from tests.support.upstream import Reply, UpstreamServer
 

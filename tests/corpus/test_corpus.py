@@ -5,8 +5,8 @@ from __future__ import annotations
 import collections
 
 import pytest
+from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.errors import SpecError
-from naftiko_lambda.spec.load import load_capability
 
 from ..conftest import CORPUS
 

@@ -14,9 +14,9 @@ import httpx2
 import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
+from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.exposes.mcp.handler import build_mcp_app, create_handler
 from naftiko_lambda.settings import Settings, env_suffix
-from naftiko_lambda.spec.load import load_capabilities
 
 from ..conftest import CAPABILITIES, EVENTS, ROOT, SEED_ENV
 from ..support.mcp_lambda import FUNCTION_URL, LambdaTransport, UvicornServer, function_url_event

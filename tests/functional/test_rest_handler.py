@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import yaml
+from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.exposes.inputs import derive_inputs
 from naftiko_lambda.exposes.rest.handler import create_handler
 from naftiko_lambda.settings import Settings, env_suffix
-from naftiko_lambda.spec.load import load_capability
 
 from ..conftest import CAPABILITIES, EVENTS, SEED_ENV
 from ..support.events import apigw_event, response_headers, response_json, template

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from naftiko_lambda import observability
+from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.exposes.mcp.handler import create_handler as create_mcp
 from naftiko_lambda.exposes.rest.handler import create_handler as create_rest
 from naftiko_lambda.settings import Settings, env_suffix
-from naftiko_lambda.spec.load import load_capabilities
 
 from ..conftest import CAPABILITIES
 from ..support.mcp_lambda import LambdaTransport

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from naftiko_lambda.capability.build import build_capability
+from naftiko_lambda.capability.model import Capability
 from naftiko_lambda.consumes.bind import make_scope
 from naftiko_lambda.consumes.request import UpstreamRequest, build_request
 from naftiko_lambda.credentials import CredentialSource
-from naftiko_lambda.spec.build import build_capability
-from naftiko_lambda.spec.model import Capability
 
 BASE = """
 naftiko: 1.0.0-alpha2

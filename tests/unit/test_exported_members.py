@@ -36,8 +36,8 @@ def test_public_surface_is_pinned() -> None:
 
 
 def test_output_formats_match_decoders() -> None:
+    from naftiko_lambda.capability.build import OUTPUT_FORMATS
     from naftiko_lambda.consumes.formats import DECODERS
-    from naftiko_lambda.spec.build import OUTPUT_FORMATS
 
     assert set(DECODERS) == OUTPUT_FORMATS
 

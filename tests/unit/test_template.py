@@ -6,8 +6,8 @@ import os
 import tomllib
 
 import yaml
+from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.cli.template import build_template, logical_id, render_template
-from naftiko_lambda.spec.load import load_capabilities
 
 from ..conftest import CAPABILITIES, ROOT
 

@@ -1,9 +1,9 @@
 """naftiko-lambda: serve Naftiko capability specs as REST APIs and MCP tools on AWS Lambda.
 
-The flow: spec/ (file -> model) -> exposes/ (HTTP request or tool call -> inputs) -> invoke.run
+The flow: capability/ (file -> model) -> exposes/ (HTTP request or tool call -> inputs) -> invoke.run
 -> consumes/ (bind, request, auth, transport, response) -> Outcome -> back through the adapter.
 
-Public names are imported lazily (PEP 562) so that ``import naftiko_lambda.spec.load`` does not
+Public names are imported lazily (PEP 562) so that ``import naftiko_lambda.capability.load`` does not
 pull in requests or the adapters: every module a cold start skips is time saved.
 """
 
@@ -13,10 +13,10 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "Capability": ".spec.model",
-    "ExposedOperation": ".spec.model",
-    "load_capability": ".spec.load",
-    "load_capabilities": ".spec.load",
+    "Capability": ".capability.model",
+    "ExposedOperation": ".capability.model",
+    "load_capability": ".capability.load",
+    "load_capabilities": ".capability.load",
     "CredentialSource": ".credentials",
     "Secret": ".credentials",
     "Upstreams": ".invoke",
@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .capability.load import load_capabilities, load_capability
+    from .capability.model import Capability, ExposedOperation
     from .credentials import CredentialSource, Secret
     from .errors import (
         CredentialError,
@@ -67,8 +69,6 @@ if TYPE_CHECKING:  # pragma: no cover
         UpstreamUnreachable,
     )
     from .invoke import Upstreams, run
-    from .spec.load import load_capabilities, load_capability
-    from .spec.model import Capability, ExposedOperation
 
 
 def __getattr__(name: str) -> Any:

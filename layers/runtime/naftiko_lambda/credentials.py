@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .capability.model import BoundVariable
 from .errors import CredentialError
-from .spec.model import BoundVariable
 
 PLACEHOLDER = "REPLACE_ME"
 """Value the stack writes into a new capability secret; treated as "not configured"."""

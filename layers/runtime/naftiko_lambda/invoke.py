@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
+from .capability.model import Capability, ExposedOperation, Json
 from .consumes.auth import apply_auth
 from .consumes.bind import Credentials, make_scope
 from .consumes.request import UpstreamRequest, build_request, resolve_base_uri
 from .consumes.response import Outcome, UpstreamResponse, map_response
 from .errors import NaftikoError, UpstreamError
 from .observability import record_upstream_call, upstream_span
-from .spec.model import Capability, ExposedOperation, Json
 
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .capability.model import Capability
 from .consumes.request import UpstreamRequest
 from .consumes.response import UpstreamResponse
 from .credentials import CredentialSource
 from .invoke import Runtime, Transport, Upstreams
-from .spec.model import Capability
 
 
 def env_suffix(name: str) -> str:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from naftiko_lambda.capability.build import build_capability
+from naftiko_lambda.capability.jsonpath import compile_jsonpath
 from naftiko_lambda.consumes.bind import make_scope
 from naftiko_lambda.consumes.response import UpstreamResponse, map_response
 from naftiko_lambda.credentials import CredentialSource
 from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
-from naftiko_lambda.spec.build import build_capability
-from naftiko_lambda.spec.jsonpath import compile_jsonpath
 
 from ..helpers import capability
 

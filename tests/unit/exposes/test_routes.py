@@ -1,7 +1,7 @@
 from __future__ import annotations
 
+from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.exposes.rest.routes import Router, route_path
-from naftiko_lambda.spec.load import load_capability
 
 from ...conftest import CAPABILITIES
 

@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return validate_files(args.files, schema=not args.no_schema)
     if args.command == "compile":
-        from ..spec.load import compile_capabilities
+        from ..capability.load import compile_capabilities
 
         try:
             for target in compile_capabilities(args.files):

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..capability.load import load_capabilities
 from ..settings import Settings, env_suffix
-from ..spec.load import load_capabilities
 from .lambda_events import function_url_event, lambda_response, rest_event
 from .sandbox import SANDBOX_TOKEN, Sandbox
 

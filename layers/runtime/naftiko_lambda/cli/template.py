@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..capability.load import load_capabilities
+from ..capability.model import Capability
 from ..settings import env_suffix
-from ..spec.load import load_capabilities
-from ..spec.model import Capability
 
 RUNTIME = "python3.11"
 FUNCTION_TIMEOUT_S = 28

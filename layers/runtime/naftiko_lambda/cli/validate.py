@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..capability.build import build_capability
+from ..capability.check import check_capability
+from ..capability.issues import SpecIssue
+from ..capability.load import line_of, read_raw
 from ..errors import SpecError
-from ..spec.build import build_capability
-from ..spec.check import check_capability
-from ..spec.issues import SpecIssue
-from ..spec.load import line_of, read_raw
 
 
 def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
@@ -20,7 +20,7 @@ def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
         raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
     issues: list[SpecIssue] = []
     if schema:
-        from ..spec.schema import schema_issues
+        from ..capability.schema import schema_issues
 
         issues.extend(schema_issues(raw))
     capability, built = build_capability(raw, file.stem, str(file))

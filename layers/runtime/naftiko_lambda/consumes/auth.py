@@ -9,8 +9,8 @@ import base64
 from dataclasses import replace
 from urllib.parse import quote, urlencode
 
+from ..capability.model import Auth
 from ..errors import CredentialError
-from ..spec.model import Auth
 from .bind import Scope
 from .request import UpstreamRequest
 

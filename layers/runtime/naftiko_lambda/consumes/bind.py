@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from ..spec.check import input_reference
-from ..spec.model import BoundVariable, Capability, ExposedOperation, Json
-from ..spec.templates import Template, Var
+from ..capability.check import input_reference
+from ..capability.model import BoundVariable, Capability, ExposedOperation, Json
+from ..capability.templates import Template, Var
 
 MISSING: Any = object()
 """A variable with no value: an optional input the caller left out."""

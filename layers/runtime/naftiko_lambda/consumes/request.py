@@ -15,9 +15,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from ..capability.model import ConsumedOperation, Json, Param, RequestBody
+from ..capability.templates import Template, compile_template
 from ..errors import InvocationError
-from ..spec.model import ConsumedOperation, Json, Param, RequestBody
-from ..spec.templates import Template, compile_template
 from .bind import MISSING, Scope, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..capability.model import ExposedOperation, Json, Output
 from ..errors import UpstreamError, UpstreamInvalidResponse
-from ..spec.model import ExposedOperation, Json, Output
 from .bind import MISSING, Scope
 from .formats import DECODERS
 

@@ -13,10 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..capability.check import input_reference
+from ..capability.model import ExposedOperation, Json, Param
+from ..capability.templates import Template, compile_path, compile_template
 from ..errors import InvocationError
-from ..spec.check import input_reference
-from ..spec.model import ExposedOperation, Json, Param
-from ..spec.templates import Template, compile_path, compile_template
 
 TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
 
@@ -48,7 +48,7 @@ def derive_inputs(operation: ExposedOperation) -> tuple[Input, ...]:
 
     for param in operation.params:
         location = param.location or ("path" if param.name.lower() in path_params else "query")
-        required = param.required or location == "path"  # MCP's default of true is applied in spec/build
+        required = param.required or location == "path"  # MCP's default of true is applied in capability/build
         add(Input(param.name, _type(param.type), required, param.description, location))
     consumed = operation.call
     placeholders = {v.name.lower() for v in consumed.path.variables}

@@ -9,8 +9,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ...capability.load import load_capabilities
 from ...settings import Settings
-from ...spec.load import load_capabilities
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from .http import McpHttpApp
 from .security import BearerTokens

@@ -14,9 +14,9 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
+from ...capability.model import Capability
 from ...errors import CredentialError
 from ...invoke import Runtime
-from ...spec.model import Capability
 from .security import BearerTokens
 
 Scope = dict[str, Any]

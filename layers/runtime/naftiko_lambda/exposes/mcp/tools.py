@@ -16,7 +16,7 @@ from typing import Any
 
 import mcp_types as types
 
-from ...spec.model import Capability, ExposedOperation
+from ...capability.model import Capability, ExposedOperation
 from ..inputs import Input, derive_inputs
 
 SEPARATOR = "__"

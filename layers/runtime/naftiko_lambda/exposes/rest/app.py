@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ...capability.model import Capability
 from ...consumes.bind import make_scope
 from ...errors import NaftikoError
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
-from ...spec.model import Capability
 from .arguments import collect_inputs, read_body
 from .problems import problem, problem_for
 from .routes import Router

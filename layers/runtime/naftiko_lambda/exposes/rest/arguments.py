@@ -8,8 +8,8 @@ from typing import Any
 
 from starlette.requests import Request
 
+from ...capability.model import Json
 from ...errors import InvocationError
-from ...spec.model import Json
 from ..inputs import Input, coerce
 
 MAX_JSON_DEPTH = 64

@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ...capability.load import load_capability
 from ...settings import Settings
-from ...spec.load import load_capability
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from .app import build_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...spec.model import Capability
+from ...capability.model import Capability
 from ..inputs import Input, derive_inputs
 from .routes import route_path
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ...spec.model import Capability, ExposedOperation
+from ...capability.model import Capability, ExposedOperation
 from ..inputs import Input, derive_inputs
 
 _DOUBLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")

@@ -8,9 +8,9 @@ import hmac
 
 from starlette.requests import Request
 
+from ...capability.model import Auth
 from ...consumes.auth import field_value, key_name
 from ...consumes.bind import Scope
-from ...spec.model import Auth
 
 
 def _equal(given: str, expected: str) -> bool:

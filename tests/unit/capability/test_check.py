@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.cli import main
 from naftiko_lambda.errors import SpecError
-from naftiko_lambda.spec.load import load_capability
 
 GOOD = """naftiko: 1.0.0-alpha2
 capability:

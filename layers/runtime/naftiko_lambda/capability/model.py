@@ -1,4 +1,4 @@
-"""The typed, immutable model of a capability: what spec/build.py produces and the rest reads.
+"""The typed, immutable model of a capability: what capability/build.py produces and the rest reads.
 
 Names follow the format: a Capability *consumes* upstream HTTP APIs (Consumes, with their
 ConsumedOperations) and *exposes* them as REST operations and MCP tools (ExposedOperation, both
