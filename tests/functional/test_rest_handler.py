@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import yaml
 from naftiko_lambda.capability.load import load_capability
-from naftiko_lambda.exposes.inputs import derive_inputs
 from naftiko_lambda.exposes.rest.handler import create_handler
 from naftiko_lambda.settings import Settings, env_suffix
 
@@ -77,7 +76,7 @@ def test_every_seed_rest_operation_through_the_handler(
     values = {}
     query: dict[str, str] = {}
     body = None
-    for item in derive_inputs(operation):
+    for item in operation.inputs:
         if item.location == "path":
             values[item.name.lower()] = f"id-{item.name.lower()}"
         elif item.location == "body":

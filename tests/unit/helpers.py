@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from naftiko_lambda.capability.build import build_capability
 from naftiko_lambda.capability.model import Capability
-from naftiko_lambda.consumes.bind import make_scope
+from naftiko_lambda.consumes.bind import call_scope, make_scope
 from naftiko_lambda.consumes.request import UpstreamRequest, build_request
 from naftiko_lambda.credentials import CredentialSource
 
@@ -69,6 +69,7 @@ def request_for(cap: Capability, inputs: dict[str, Any], env: dict[str, str] | N
 
     tool = cap.tools[0]
     credentials = CredentialSource(environ=env if env is not None else {"API_TOKEN": "tok"})
-    scope = make_scope(cap, tool, inputs, credentials)
-    request = build_request(tool.call, scope, "https://api.example.com/v1")
+    step = tool.plan.calls[0]
+    scope = call_scope(make_scope(cap, tool.plan, inputs, credentials), step, {})
+    request = build_request(step.operation, scope, "https://api.example.com/v1")
     return apply_auth(request, cap.consumes["up"].auth, scope)

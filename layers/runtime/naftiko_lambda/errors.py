@@ -22,6 +22,9 @@ from typing import Any
 class NaftikoError(Exception):
     """Root of every error raised by naftiko-lambda."""
 
+    step: str | None = None
+    """The orchestration step that failed, when the error comes from one."""
+
 
 class SpecError(NaftikoError):
     """A capability file cannot be served as written."""

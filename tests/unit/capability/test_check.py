@@ -67,14 +67,20 @@ def test_good_file_loads_and_validates(tmp_path: Path, capsys: pytest.CaptureFix
     assert "ok (0 errors, 1 warnings)" in out
 
 
-def test_dangling_call_names_file_line_and_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dangling_call_leaves_the_operation_out_and_fails_validate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A broken operation is not served; the rest of the file is, and validate names the line."""
     file = _write(tmp_path, call="up.nope")
-    with pytest.raises(SpecError) as err:
-        load_capability(file)
-    assert err.value.line == 26
-    assert "call target 'up.nope' does not exist" in str(err.value)
+    capability = load_capability(file)
+    assert capability.rest_operations == () and [t.name for t in capability.tools] == ["get-thing"]
+    assert capability.unserved == (
+        "capability.exposes[0].resources[0].operations[0].call: call target 'up.nope' does not exist among the consumed operations",
+    )
     assert main(["validate", "--no-schema", str(file)]) == 1
-    assert f"{file}:26: capability.exposes[0].resources[0].operations[0].call: call target" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{file}:26: capability.exposes[0].resources[0].operations[0].call: call target" in out
+    assert "[unserved]" in out
 
 
 def test_unsupported_auth_type_is_named(tmp_path: Path) -> None:
@@ -82,25 +88,28 @@ def test_unsupported_auth_type_is_named(tmp_path: Path) -> None:
         load_capability(_write(tmp_path, auth="{type: oauth1}"))
 
 
-def test_duplicate_tool_names_are_an_error(tmp_path: Path) -> None:
+def test_duplicate_tool_names_serve_the_first_and_fail_validate(tmp_path: Path) -> None:
     extra = "    - name: get-thing\n      description: again\n      call: up.get-thing\n      with: {id: tools.id}"
     file = tmp_path / "cap.yaml"
     file.write_text(
         GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="").rstrip() + "\n" + extra + "\n"
     )
-    with pytest.raises(SpecError, match="duplicate tool name 'get-thing'"):
-        load_capability(file)
+    capability = load_capability(file)
+    assert [t.description for t in capability.tools] == ["d"]
+    assert "duplicate tool name 'get-thing'" in capability.unserved[0]
+    assert main(["validate", "--no-schema", str(file)]) == 1
 
 
-def test_placeholder_without_source_is_an_error(tmp_path: Path) -> None:
+def test_rest_path_placeholder_is_a_source_and_an_unfed_one_is_an_implicit_input(tmp_path: Path) -> None:
+    """Issue 9 item 1: files were refused although the exposed path carries the value."""
     file = tmp_path / "cap.yaml"
-    file.write_text(
-        GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="").replace(
-            "id: rest.id", "other: rest.x"
-        )
-    )
-    with pytest.raises(SpecError, match=r"path placeholder \{id\} of up.get-thing has no source"):
-        load_capability(file)
+    text = GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="")
+    file.write_text(text.replace("id: rest.id", "other: rest.x").replace("        id: tools.id\n", "        other: tools.x\n"))
+    capability = load_capability(file)
+    rest, tool = capability.rest_operations[0], capability.tools[0]
+    assert [(i.name, i.location, i.required) for i in rest.inputs if i.name == "id"] == [("id", "path", True)]
+    assert ("id", "string", True) in [(i.name, i.type, i.required) for i in tool.inputs]
+    assert main(["validate", "--no-schema", str(file)]) == 0
 
 
 def test_invalid_yaml_reports_its_line(tmp_path: Path) -> None:
@@ -137,7 +146,5 @@ def test_tool_without_mapping_takes_the_consumed_parameters(tmp_path: Path) -> N
     text = GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="")
     file.write_text(text.replace("      with:\n        id: tools.id\n", ""))
     tool = load_capability(file).tools[0]
-    assert tool.with_ == {}
-    from naftiko_lambda.exposes.inputs import derive_inputs
-
-    assert [(i.name, i.required) for i in derive_inputs(tool)] == [("id", True)]
+    assert tool.plan.calls[0].with_ == {}
+    assert [(i.name, i.required) for i in tool.inputs] == [("id", True)]

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from naftiko_lambda.capability.build import build_capability
 from naftiko_lambda.capability.jsonpath import compile_jsonpath
+from naftiko_lambda.compose import plan_result
 from naftiko_lambda.consumes.bind import make_scope
-from naftiko_lambda.consumes.response import UpstreamResponse, map_response
+from naftiko_lambda.consumes.response import UpstreamResponse, decode_response
+
+
+def map_response(tool, response, scope):
+    """Decode the upstream answer and apply the tool's output rule (a one-call plan)."""
+    step = tool.plan.calls[0]
+    document = decode_response(step.operation, response, step.operation.ref)
+    return plan_result(tool.plan, replace(scope, results={step.name: document}))
 from naftiko_lambda.credentials import CredentialSource
 from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
 
@@ -52,8 +62,8 @@ def _map(outputs: list[dict], body: bytes, fmt: str = "json", content_type: str 
     )
     assert built is not None
     tool = built.tools[0]
-    scope = make_scope(built, tool, {}, CredentialSource(environ={}))
-    return map_response(tool, UpstreamResponse(200, {"content-type": content_type}, body), scope).data
+    scope = make_scope(built, tool.plan, {}, CredentialSource(environ={}))
+    return map_response(tool, UpstreamResponse(200, {"content-type": content_type}, body), scope)
 
 
 def test_root_mapping_returns_the_whole_body() -> None:
@@ -114,7 +124,7 @@ def test_invalid_json_is_an_invalid_response() -> None:
 def test_error_status_carries_status_and_body() -> None:
     cap = capability()
     tool = cap.tools[0]
-    scope = make_scope(cap, tool, {}, CredentialSource(environ={}))
+    scope = make_scope(cap, tool.plan, {}, CredentialSource(environ={}))
     with pytest.raises(UpstreamError) as err:
         map_response(tool, UpstreamResponse(404, {}, b'{"message": "no such bill"}'), scope)
     assert err.value.status == 404

@@ -1,38 +1,36 @@
 """Semantic checks over a built Capability -> SpecIssues (pure).
 
-What the JSON Schema cannot see: path placeholders nothing fills, templates naming variables
-no bind declares, duplicate tool names, REST routes that collide.
+What the JSON Schema cannot see: ``with`` arguments nothing uses, templates naming variables no
+bind declares, duplicate tool names, REST routes that collide, skills pointing at nothing, a
+capability that exposes nothing.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from .issues import SpecIssue
 from .model import Capability, ExposedOperation, McpExposes, RestExposes
-from .templates import Template, Var
-
-_ROUTE_PARAM = re.compile(r"\{\{?[^{}]+\}?\}")
-
-
-def input_reference(value: object, exposes_namespace: str) -> str | None:
-    """``rest.x`` / ``tools.x`` / ``<exposes-namespace>.x`` -> ``x``; anything else -> None (a literal)."""
-    if not isinstance(value, str):
-        return None
-    prefix, dot, name = value.partition(".")
-    if dot and name and "." not in name and prefix in ("rest", "tools", exposes_namespace):
-        return name
-    return None
+from .templates import Template, Var, compile_template
 
 
 def check_capability(capability: Capability) -> list[SpecIssue]:
     issues: list[SpecIssue] = []
     for exposed in (*capability.rest_operations, *capability.tools):
-        issues.extend(_check_sources(capability, exposed))
+        issues.extend(_check_arguments(exposed))
     issues.extend(_check_binds(capability))
-    issues.extend(_check_unique(capability))
+    issues.extend(_check_tools(capability))
+    issues.extend(_check_skills(capability))
+    if not (capability.rest or capability.mcp or capability.skills):
+        issues.append(
+            SpecIssue("warning", ("capability", "exposes"), "the capability exposes nothing: nothing is served")
+        )
     return issues
+
+
+def same_tool(a: ExposedOperation, b: ExposedOperation) -> bool:
+    """Two tools are the same when they run the same plan with the same inputs."""
+    return a.plan == b.plan and a.inputs == b.inputs
 
 
 def _where(op: ExposedOperation) -> tuple[str | int, ...]:
@@ -40,29 +38,34 @@ def _where(op: ExposedOperation) -> tuple[str | int, ...]:
     return ("capability", "exposes", op.exposes_namespace, op.name)
 
 
-def _check_sources(capability: Capability, op: ExposedOperation) -> Iterator[SpecIssue]:
-    consumed = op.call
-    given = {k.lower() for k in op.with_} | {p.name.lower() for p in op.params}
-    if not op.with_ and not op.params:  # no mapping: the consumed parameters are the inputs
-        given |= {p.name.lower() for p in consumed.params}
-    for var in consumed.path.variables:
-        param = consumed.param(var.name)
-        if var.name.lower() in given or (param is not None and param.value is not None):
-            continue
-        if var.qualifier is not None or var.name in capability.binds:
-            continue
-        yield SpecIssue(
-            "error",
-            (*_where(op), "call"),
-            f"path placeholder {{{var.name}}} of {consumed.ref} has no source: no with entry, input or value",
-        )
-    for key in op.with_:
-        if consumed.param(key) is None and key.lower() not in {v.name.lower() for v in consumed.path.variables}:
-            yield SpecIssue(
-                "warning",
-                (*_where(op), "with", key),
-                f"{key!r} is not a parameter of {consumed.ref}: it is sent as a query parameter",
-            )
+def _check_arguments(op: ExposedOperation) -> Iterator[SpecIssue]:
+    """A ``with`` argument the consumed operation does not declare and no template uses is not sent."""
+    for step in op.plan.calls:
+        consumed = step.operation
+        used = {v.name.lower() for v in consumed.path.variables}
+        for param in consumed.params:
+            used.add(param.name.lower())
+            if param.value is not None:
+                used |= {v.name.lower() for v in param.value.variables}
+        used |= {v.name.lower() for v in _body_variables(consumed.body.data if consumed.body else None)}
+        for key in step.with_:
+            if key.lower() not in used:
+                yield SpecIssue(
+                    "warning",
+                    (*_where(op), "with", key),
+                    f"{key!r} is not a parameter of {consumed.ref} and no template uses it: it is not sent",
+                )
+
+
+def _body_variables(data: object) -> Iterator[Var]:
+    if isinstance(data, dict):
+        for value in data.values():
+            yield from _body_variables(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _body_variables(value)
+    elif isinstance(data, str) and "{{" in data:
+        yield from compile_template(data).variables
 
 
 def _templates(capability: Capability) -> Iterator[tuple[tuple[str | int, ...], Template]]:
@@ -83,7 +86,7 @@ def _check_binds(capability: Capability) -> Iterator[SpecIssue]:
     bind_qualifiers = capability.bind_namespaces | {"env"}
     for path, template in _templates(capability):
         for var in template.variables:
-            if not isinstance(var, Var) or var.name in capability.binds:
+            if var.name in capability.binds:
                 continue
             if var.qualifier is None or var.qualifier in bind_qualifiers:
                 yield SpecIssue(
@@ -93,19 +96,33 @@ def _check_binds(capability: Capability) -> Iterator[SpecIssue]:
                 )
 
 
-def _check_unique(capability: Capability) -> Iterator[SpecIssue]:
-    tools: dict[str, ExposedOperation] = {}
-    for tool in capability.tools:
-        if tool.name in tools:
-            yield SpecIssue("error", (*_where(tool), "name"), f"duplicate tool name {tool.name!r}")
-        tools[tool.name] = tool
-    routes: dict[tuple[str, str], ExposedOperation] = {}
-    for op in capability.rest_operations:
-        key = (op.method, _ROUTE_PARAM.sub("{}", op.path.rstrip("/")).lower())
-        if key in routes:
-            yield SpecIssue(
-                "error",
-                (*_where(op), "path"),
-                f"REST route {op.method} {op.path} collides with operation {routes[key].name!r}",
-            )
-        routes[key] = op
+def _check_tools(capability: Capability) -> Iterator[SpecIssue]:
+    """Across mcp blocks a shared name is served once at /mcp/{capability}: the first block's tool."""
+    union: dict[str, ExposedOperation] = {}
+    for block in capability.mcp:
+        for tool in block.tools:
+            first = union.setdefault(tool.name, tool)
+            if first is not tool and first.exposes_namespace != tool.exposes_namespace and not same_tool(first, tool):
+                yield SpecIssue(
+                    "warning",
+                    (*_where(tool), "name"),
+                    f"tool {tool.name!r} differs from the one in {first.exposes_namespace!r}: "
+                    f"/mcp/{capability.name} serves the first; /mcp/{capability.name}/{tool.exposes_namespace} serves this one",
+                )
+
+
+def _check_skills(capability: Capability) -> Iterator[SpecIssue]:
+    actions = {b.namespace: {t.name for t in b.tools} for b in capability.mcp}
+    actions.update({b.namespace: {o.name for o in b.operations} for b in capability.rest})
+    for block in capability.skills:
+        for skill in block.skills:
+            for tool in skill.tools:
+                if tool.source is None:
+                    continue
+                where = ("capability", "exposes", block.namespace, skill.name, tool.name, "from")
+                if tool.source not in actions:
+                    yield SpecIssue(
+                        "error", where, f"sourceNamespace {tool.source!r} is not an mcp or rest exposes block"
+                    )
+                elif tool.action not in actions[tool.source]:
+                    yield SpecIssue("error", where, f"{tool.source!r} has no tool or operation named {tool.action!r}")

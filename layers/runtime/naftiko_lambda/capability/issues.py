@@ -1,4 +1,9 @@
-"""A problem found in a capability file, located by its field path (pure)."""
+"""A problem found in a capability file, located by its field path (pure).
+
+Severities: ``error`` (the file is not served), ``unserved`` (one operation, tool, resource or
+prompt cannot run and is left out; the rest of the file is served), ``warning``. ``validate``
+fails on both errors and unserved operations; loading fails only on errors.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,13 @@ FieldPath = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class SpecIssue:
-    severity: str  # "error" | "warning"
+    severity: str  # "error" | "unserved" | "warning"
     path: FieldPath
     message: str
+
+    @property
+    def fails_validation(self) -> bool:
+        return self.severity in ("error", "unserved")
 
     @property
     def field(self) -> str:

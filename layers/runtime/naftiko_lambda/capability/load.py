@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,88 @@ def read_raw(path: Path) -> Any:
         raise SpecError(str(path), "", f"invalid YAML: {getattr(exc, 'problem', exc)}", line) from exc
 
 
+def read_document(file: Path) -> tuple[Any, tuple[str, ...]]:
+    """The parsed capability file with its imported consumes inlined, and the files imported.
+
+    Raises:
+        SpecError: the file (or an imported one) cannot be read or parsed, or an import is wrong;
+            the message names the importing file, its line and the field.
+    """
+    try:
+        raw = read_raw(file)
+    except OSError as exc:
+        raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
+    return resolve_imports(raw, file)
+
+
+def resolve_imports(raw: Any, file: Path) -> tuple[Any, tuple[str, ...]]:
+    """Replace each ``consumes: [{import, location, as}]`` entry by the adapter it names.
+
+    ``location`` is relative to the capability file (``./shared/x.yaml`` or ``file:///shared/x.yaml``)
+    and never outside its folder; the imported file's top-level ``consumes`` (or, in older
+    files, its ``capability.consumes``) must hold an adapter with the ``import`` namespace,
+    which is renamed to ``as`` when given.
+    """
+    cap = raw.get("capability") if isinstance(raw, dict) else None
+    entries = cap.get("consumes") if isinstance(cap, dict) else None
+    if not isinstance(cap, dict) or not isinstance(entries, list):
+        return raw, ()
+    if not any(isinstance(e, dict) and ("import" in e or "location" in e) for e in entries):
+        return raw, ()
+    root = file.parent.resolve()
+    resolved, imported = [], []
+    for index, entry in enumerate(entries):
+        if not (isinstance(entry, dict) and ("import" in entry or "location" in entry)):
+            resolved.append(entry)
+            continue
+        field = ("capability", "consumes", index)
+
+        def fail(message: str, key: str = "location", at: tuple[str | int, ...] = field) -> SpecError:
+            issue = SpecIssue("error", (*at, key), message)
+            return SpecError(str(file), issue.field, message, line_of(file, issue))
+
+        namespace, location = entry.get("import"), entry.get("location")
+        if "openapi" in entry and "import" not in entry:
+            raise fail(
+                "consumes taken from an OpenAPI document at run time are not supported: "
+                "convert it once with `naftiko-lambda import openapi`",
+                "openapi",
+            )
+        if not isinstance(namespace, str) or not isinstance(location, str):
+            raise fail("an imported consumes entry needs `import` (a namespace) and `location` (a file)", "import")
+        target = (root / location.removeprefix("file://").lstrip("/")).resolve()
+        if not target.is_relative_to(root):
+            raise fail(f"{location!r} points outside the capabilities folder")
+        try:
+            document = read_raw(target)
+        except (OSError, SpecError) as exc:
+            raise fail(f"{location!r} cannot be read: {getattr(exc, 'strerror', None) or exc}") from exc
+        adapters = document.get("consumes") if isinstance(document, dict) else None
+        if (
+            not isinstance(adapters, list)
+            and isinstance(document, dict)
+            and isinstance(document.get("capability"), dict)
+        ):
+            adapters = document["capability"].get("consumes")
+        found = next(
+            (
+                a
+                for a in adapters or []
+                if isinstance(a, dict) and a.get("namespace") == namespace and "import" not in a
+            ),
+            None,
+        )
+        if found is None:
+            raise fail(f"{location!r} has no consumes adapter with namespace {namespace!r}", "import")
+        alias = entry.get("as")
+        adapter = {**found, "namespace": alias} if isinstance(alias, str) and alias else dict(found)
+        if entry.get("description") and not adapter.get("description"):
+            adapter["description"] = entry["description"]
+        resolved.append(adapter)
+        imported.append(str(target))
+    return {**raw, "capability": {**cap, "consumes": resolved}}, tuple(imported)
+
+
 def load_capability(path: str | os.PathLike[str]) -> Capability:
     """Load one capability file into a ready-to-serve model.
 
@@ -61,26 +144,38 @@ def load_capability(path: str | os.PathLike[str]) -> Capability:
         SpecError: the file is missing, is not YAML, or has an error (the first one, with its line).
     """
     file = Path(path)
-    try:
-        raw = read_raw(file)
-    except OSError as exc:
-        raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
-    capability, issues = build_capability(raw, file.stem, str(file))
-    errors = [i for i in issues if i.severity == "error"]
+    raw, imports = read_document(file)
+    capability, issues = build_capability(raw, file.stem, str(file), imports=imports)
+    errors = [i for i in issues if i.severity == "error"]  # "unserved" ones leave only their item out
     if capability is not None and not errors:
         errors = [i for i in check_capability(capability) if i.severity == "error"]
     if errors or capability is None:
         first = errors[0]
         more = f" (and {len(errors) - 1} more: run `naftiko-lambda validate {file}`)" if len(errors) > 1 else ""
         raise SpecError(str(file), first.field, first.message + more, line_of(file, first))
-    return capability
+    unserved = tuple(f"{i.field}: {i.message}" for i in issues if i.severity == "unserved")
+    return replace(capability, unserved=unserved) if unserved else capability
+
+
+def is_capability_file(file: Path) -> bool:
+    """False for a shared consumes file (consumes but no capability block): imported, not served."""
+    try:
+        raw = read_raw(file)
+    except (OSError, SpecError):
+        return True  # let load_capability report it
+    return not (isinstance(raw, dict) and "capability" not in raw and "consumes" in raw)
 
 
 def load_capabilities(directory: str | os.PathLike[str]) -> tuple[Capability, ...]:
-    """Every ``*.yaml`` / ``*.yml`` capability in a folder, sorted by name."""
+    """Every capability file (``*.yaml`` / ``*.yml``) in a folder, sorted by name; shared consumes
+    files beside them are skipped (they are imported, not served)."""
+    return tuple(load_capability(f) for f in capability_files(directory))
+
+
+def capability_files(directory: str | os.PathLike[str]) -> list[Path]:
     folder = Path(directory)
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-    return tuple(load_capability(f) for f in files)
+    return [f for f in files if is_capability_file(f)]
 
 
 def compile_capabilities(files: list[Path]) -> list[Path]:

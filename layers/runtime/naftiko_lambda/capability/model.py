@@ -1,8 +1,12 @@
 """The typed, immutable model of a capability: what capability/build.py produces and the rest reads.
 
 Names follow the format: a Capability *consumes* upstream HTTP APIs (Consumes, with their
-ConsumedOperations) and *exposes* them as REST operations and MCP tools (ExposedOperation, both
-kinds). ``binds`` name the credential keys.
+ConsumedOperations) and *exposes* them as REST operations, MCP tools, resources and prompts, and
+skills. ``binds`` name the credential variables; ``aggregates`` hold reusable functions.
+
+Every exposed operation (REST operation, MCP tool, MCP resource, aggregate function) carries a
+Plan: the steps that run it, then one output rule. A flat ``call`` is a one-step plan, ``steps``
+are the plan, a mock is a plan without steps, and ``ref`` shares the aggregate function's plan.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 @dataclass(frozen=True, slots=True)
 class Param:
-    """An input parameter, consumed (``location`` in path/query/header/body/cookie) or exposed."""
+    """An input parameter as declared, consumed (``location`` path/query/header/cookie/body) or exposed."""
 
     name: str
     location: str | None
@@ -32,6 +36,28 @@ class Param:
     description: str = ""
     value: Template | None = None
     pattern: str | None = None
+    body_path: JsonPath | None = None  # exposed ``in: body`` with ``value: $.a.b``
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    """One input of an exposed operation, as a caller gives it (derived once, at load).
+
+    ``location`` says where REST reads it: ``path``, ``query`` (falling back to a top-level body
+    field), ``header``, ``cookie``, ``body`` (``body_path`` in the JSON body; else the field of
+    its name, else the whole body). MCP reads every input from the tool arguments by name.
+    ``static`` inputs are not given by the caller: they always have their ``value``.
+    """
+
+    name: str
+    type: str
+    required: bool
+    description: str = ""
+    location: str = "query"
+    body_path: JsonPath | None = None
+    static: Template | None = None
+    items: str | None = None  # the item type of an array input, when known
+    enum: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +71,7 @@ class Auth:
 
 @dataclass(frozen=True, slots=True)
 class RequestBody:
-    """A ``body:`` template: ``kind`` json, text, xml, sparql, formUrlEncoded, multipart or raw."""
+    """A ``body:`` template: ``kind`` json, text, xml, sparql, form, multipart, yaml or raw."""
 
     kind: str
     data: Json
@@ -53,7 +79,7 @@ class RequestBody:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """A mapped output parameter: a JSONPath or a static/templated value, typed, recursive."""
+    """An output parameter: a JSONPath ``mapping`` or a (template) ``value``, typed, recursive."""
 
     type: str
     name: str | None = None
@@ -72,7 +98,7 @@ class ConsumedOperation:
     params: tuple[Param, ...]
     body: RequestBody | None = None
     output_format: str = "json"
-    outputs: tuple[Output, ...] = ()
+    outputs: tuple[Output, ...] = ()  # named fields a step adds to this call's output
     description: str = ""
 
     @property
@@ -96,6 +122,84 @@ class Consumes:
     description: str = ""
 
 
+# -- plans --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    """A ``with`` value naming one of the operation's inputs (``rest.x``, ``tools.x``, ``<ns>.x``)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepRef:
+    """``$.<step>.<path>``: a JSONPath into the output of an earlier step."""
+
+    step: str
+    path: JsonPath
+
+
+WithValue = InputRef | StepRef | Template | Json
+"""What a ``with`` entry means, decided once at load (capability/plan.py, ``with_value``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallStep:
+    """Call a consumed operation; its arguments come from ``with`` and the inputs of the same name."""
+
+    name: str
+    operation: ConsumedOperation
+    with_: Mapping[str, WithValue]
+
+
+@dataclass(frozen=True, slots=True)
+class LookupStep:
+    """Find the elements of an earlier step's array whose ``match`` field equals a looked-up value."""
+
+    name: str
+    index: str
+    match: str
+    value: WithValue
+    fields: tuple[str, ...]
+
+
+Step = CallStep | LookupStep
+
+
+@dataclass(frozen=True, slots=True)
+class OutputMapping:
+    """``targetName: route.from`` -> ``target=("route", "from")``, filled from ``value``."""
+
+    target: tuple[str, ...]
+    value: WithValue
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How an exposed operation runs: ``steps`` in order, then one output rule.
+
+    ``orchestrated`` (the spec says ``steps``): each call's output gains its consumed operation's
+    named output fields, the ``mappings`` build the result and the ``outputs`` type it. Otherwise
+    one call's document goes through ``outputs`` (a flat ``call``), or, with no steps at all, the
+    ``outputs``' values are the result (a mock).
+    """
+
+    steps: tuple[Step, ...] = ()
+    mappings: tuple[OutputMapping, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    orchestrated: bool = False
+    qualifiers: frozenset[str] = frozenset()  # names that qualify an input in templates: {{tools.x}}
+
+    @property
+    def calls(self) -> tuple[CallStep, ...]:
+        return tuple(s for s in self.steps if isinstance(s, CallStep))
+
+    @property
+    def is_mock(self) -> bool:
+        return not self.steps
+
+
 @dataclass(frozen=True, slots=True)
 class Hints:
     """MCP tool hints with the format's defaults for unset ones."""
@@ -107,25 +211,60 @@ class Hints:
 
 
 @dataclass(frozen=True, slots=True)
-class ExposedOperation:
-    """A REST operation or an MCP tool: inputs, a ``call`` to a consumed operation, outputs.
+class Semantics:
+    """An aggregate function's transport-neutral behaviour (``safe``, ``idempotent``, ``cacheable``)."""
 
-    ``with_`` maps each argument of the consumed operation to an input reference (``rest.x``),
-    a template, or a literal; see consumes/bind.py for how each is resolved.
-    """
+    safe: bool | None = None
+    idempotent: bool | None = None
+    cacheable: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """An aggregate function: what an exposed ``ref: <namespace>.<name>`` runs and inherits."""
+
+    namespace: str
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    inputs: tuple[Input, ...]
+    plan: Plan
+    semantics: Semantics = field(default_factory=Semantics)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class ExposedOperation:
+    """A REST operation or an MCP tool: its inputs, and the plan that runs it."""
 
     kind: str  # "rest" | "mcp"
     exposes_namespace: str
     name: str
-    call: ConsumedOperation
-    with_: Mapping[str, Any]
-    params: tuple[Param, ...] = ()
-    outputs: tuple[Output, ...] = ()
+    plan: Plan
+    inputs: tuple[Input, ...] = ()
     description: str = ""
     label: str = ""
     method: str = "GET"  # REST only
     path: str = ""  # REST only, as written in the spec
     hints: Hints = field(default_factory=Hints)  # MCP only
+    ref: str | None = None  # the aggregate function it runs, if any
+
+    @property
+    def call(self) -> ConsumedOperation | None:
+        """The consumed operation of a one-call plan (None for mocks and orchestrations)."""
+        calls = self.plan.calls
+        return calls[0].operation if len(calls) == 1 and not self.plan.orchestrated else None
+
+    @property
+    def target(self) -> str:
+        """What this operation runs, for logs and metrics: ``ns.operation``, or ``kind:name``."""
+        call = self.call
+        if call is not None:
+            return call.ref
+        return f"{'mock' if self.plan.is_mock else 'steps'}:{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,10 +276,80 @@ class RestExposes:
 
 
 @dataclass(frozen=True, slots=True)
+class McpResource:
+    """An MCP resource: a call-backed one runs ``plan``; a static one serves the files under ``location``.
+
+    A ``uri`` with ``{x}`` placeholders is a resource template; reading a concrete URI gives the
+    placeholders' values to the plan as inputs.
+    """
+
+    name: str
+    uri: str
+    label: str = ""
+    description: str = ""
+    mime_type: str | None = None
+    plan: Plan | None = None
+    inputs: tuple[Input, ...] = ()
+    location: str | None = None
+
+    @property
+    def is_template(self) -> bool:
+        return "{" in self.uri and "}" in self.uri
+
+
+@dataclass(frozen=True, slots=True)
+class PromptArgument:
+    name: str
+    description: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class McpPrompt:
+    """An MCP prompt: messages (role, template), or one user message from the file at ``location``."""
+
+    name: str
+    label: str = ""
+    description: str = ""
+    arguments: tuple[PromptArgument, ...] = ()
+    messages: tuple[tuple[str, Template], ...] = ()
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class McpExposes:
     namespace: str
     auth: Auth | None
     tools: tuple[ExposedOperation, ...]
+    description: str = ""
+    resources: tuple[McpResource, ...] = ()
+    prompts: tuple[McpPrompt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SkillTool:
+    """A skill's tool: derived from a sibling adapter's operation (``source``, ``action``) or an instruction."""
+
+    name: str
+    description: str = ""
+    source: str | None = None  # sourceNamespace: a rest or mcp exposes namespace
+    action: str | None = None
+    mode: str = "mcp"  # "mcp" | "rest": the kind of the source adapter
+    instruction: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Skill:
+    name: str
+    description: str
+    tools: tuple[SkillTool, ...] = ()
+    metadata: Mapping[str, Json] = field(default_factory=lambda: EMPTY)  # the other frontmatter fields
+
+
+@dataclass(frozen=True, slots=True)
+class SkillExposes:
+    namespace: str
+    skills: tuple[Skill, ...]
     description: str = ""
 
 
@@ -172,6 +381,10 @@ class Capability:
     consumes: Mapping[str, Consumes]
     rest: tuple[RestExposes, ...]
     mcp: tuple[McpExposes, ...]
+    skills: tuple[SkillExposes, ...] = ()
+    functions: Mapping[str, Function] = field(default_factory=lambda: EMPTY)  # "ns.name" -> function
+    imports: tuple[str, ...] = ()  # files read for imported consumes (for the compile cache and sam build)
+    unserved: tuple[str, ...] = ()  # "field: message" of each operation left out (logged at cold start)
 
     @property
     def rest_operations(self) -> tuple[ExposedOperation, ...]:

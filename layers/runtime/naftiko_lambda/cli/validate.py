@@ -8,7 +8,7 @@ from pathlib import Path
 from ..capability.build import build_capability
 from ..capability.check import check_capability
 from ..capability.issues import SpecIssue
-from ..capability.load import line_of, read_raw
+from ..capability.load import line_of, read_raw, resolve_imports
 from ..errors import SpecError
 
 
@@ -23,7 +23,8 @@ def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
         from ..capability.schema import schema_issues
 
         issues.extend(schema_issues(raw))
-    capability, built = build_capability(raw, file.stem, str(file))
+    document, imports = resolve_imports(raw, file)
+    capability, built = build_capability(document, file.stem, str(file), imports=imports)
     issues.extend(built)
     if capability is not None:
         issues.extend(check_capability(capability))
@@ -40,7 +41,7 @@ def validate_files(files: Sequence[Path], *, schema: bool = True) -> int:
             print(f"{exc} [error]")
             failed = True
             continue
-        errors = sum(1 for i in issues if i.severity == "error")
+        errors = sum(1 for i in issues if i.fails_validation)
         for issue in issues:
             line = line_of(file, issue)
             print(f"{file}:{line or 1}: {issue.field}: {issue.message} [{issue.severity}]")

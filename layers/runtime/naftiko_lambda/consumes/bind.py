@@ -1,19 +1,18 @@
-"""Inputs + ``with`` -> arguments of the consumed operation; templates -> values (pure).
+"""Inputs, earlier steps' outputs and ``with`` -> arguments of a consumed operation; templates -> values (pure).
 
-A ``with`` value is one of: an input reference (``rest.x``, ``tools.x``, ``<exposes-ns>.x``:
-input ``x``, matched case-insensitively so ``{orgid}`` feeds ``orgId``), a Mustache template, or
-a literal (any other string, a number, a list).
+A compiled ``with`` value (capability/plan.py decides which) is evaluated here: an input
+reference reads the caller's input (matched case-insensitively, so ``{orgid}`` feeds ``orgId``),
+a step reference reads an earlier step's output, a template is rendered, a literal is itself.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from ..capability.check import input_reference
-from ..capability.model import BoundVariable, Capability, ExposedOperation, Json
+from ..capability.model import BoundVariable, CallStep, Capability, InputRef, Json, Plan, StepRef
 from ..capability.templates import Template, Var
 
 MISSING: Any = object()
@@ -37,20 +36,30 @@ def lookup(values: Mapping[str, Json], name: str) -> Json:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a template can see during one invocation."""
+    """What a template or ``with`` value can see during one invocation.
+
+    ``{{tools.x}}`` (an input qualifier) reads input ``x``; ``{{get-ship.name}}`` reads the
+    ``name`` field of step ``get-ship``'s output; a bare ``{{x}}`` reads the current call's
+    argument, then the input, then the bind variable; ``{{env.X}}`` and ``{{<bind-namespace>.X}}``
+    read bind variables only.
+    """
 
     inputs: Mapping[str, Json]
-    arguments: Mapping[str, Json]
     credentials: Credentials
     input_qualifiers: frozenset[str]
     bind_qualifiers: frozenset[str]
     binds: Mapping[str, BoundVariable]
+    arguments: Mapping[str, Json] = field(default_factory=dict)
+    results: Mapping[str, Json] = field(default_factory=dict)  # step name -> its output
     argument_names: frozenset[str] = frozenset()  # lower-cased names the operation maps: never a credential
 
     def resolve(self, var: Var) -> Json:
-        """The variable's value (a Secret for bound keys), or MISSING."""
+        """The variable's value (a Secret for bound variables), or MISSING."""
         if var.qualifier in self.input_qualifiers:
             return lookup(self.inputs, var.name)
+        if var.qualifier is not None and var.qualifier in self.results:
+            found = self.results[var.qualifier]
+            return lookup(found, var.name) if isinstance(found, Mapping) else MISSING
         if var.qualifier is None or var.qualifier not in self.bind_qualifiers:
             found = lookup(self.arguments, var.name)
             if found is MISSING:
@@ -83,6 +92,34 @@ class Scope:
         rendered = self.render(template)
         return MISSING if rendered is None else rendered
 
+    def mustache(self, template: Template) -> Json:
+        """Mustache rendering for mock values: ``{{x}}`` alone keeps x's type (missing: None);
+        inside text a missing value renders as nothing (``"Hello, {{name}}!"`` -> ``"Hello, !"``)."""
+        var = template.single_var
+        if var is not None:
+            resolved = self.resolve(var)
+            return None if resolved is MISSING else as_text(resolved) if hasattr(resolved, "reveal") else resolved
+        out = []
+        for part in template.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            resolved = self.resolve(part)
+            out.append("" if resolved is MISSING or resolved is None else as_text(resolved))
+        return "".join(out)
+
+    def evaluate(self, value: Any) -> Json:
+        """A compiled ``with`` / lookup / mapping value -> its value now, or MISSING."""
+        if isinstance(value, InputRef):
+            return lookup(self.inputs, value.name)
+        if isinstance(value, StepRef):
+            if value.step not in self.results:
+                return MISSING
+            return value.path.evaluate(self.results[value.step])
+        if isinstance(value, Template):
+            return self.value(value)
+        return value
+
 
 def as_text(value: Json) -> str:
     """How a value travels in a URL, header or text body: ``True`` -> ``true``, objects as JSON."""
@@ -95,37 +132,35 @@ def as_text(value: Json) -> str:
     return str(value)
 
 
-def make_scope(
-    capability: Capability, operation: ExposedOperation, inputs: Mapping[str, Json], credentials: Credentials
-) -> Scope:
-    base = Scope(
+def make_scope(capability: Capability, plan: Plan, inputs: Mapping[str, Json], credentials: Credentials) -> Scope:
+    """The scope of one invocation of ``plan`` (no call arguments, no step results yet)."""
+    names = {k.lower() for step in plan.calls for k in step.with_} | {k.lower() for k in inputs}
+    return Scope(
         inputs=inputs,
-        arguments={},
         credentials=credentials,
-        input_qualifiers=frozenset({"rest", "tools", operation.exposes_namespace}),
+        input_qualifiers=plan.qualifiers | {"rest", "tools"},
         bind_qualifiers=frozenset(capability.bind_namespaces | {"env"}),
         binds=capability.binds,
-        argument_names=frozenset(k.lower() for k in operation.with_) | {p.name.lower() for p in operation.params},
+        argument_names=frozenset(names),
     )
-    return replace(base, arguments=bind_arguments(operation, base))
 
 
-def bind_arguments(operation: ExposedOperation, scope: Scope) -> dict[str, Json]:
+def call_scope(scope: Scope, step: CallStep, results: Mapping[str, Json]) -> Scope:
+    """The scope of one call step: earlier steps' outputs, and the step's bound arguments."""
+    with_results = replace(scope, results=results, arguments={})
+    return replace(with_results, arguments=bind_arguments(step, with_results))
+
+
+def bind_arguments(step: CallStep, scope: Scope) -> dict[str, Json]:
     """The consumed operation's arguments: inputs passed through by name, then ``with`` on top."""
     arguments: dict[str, Json] = {}
-    consumed = operation.call
+    consumed = step.operation
     placeholders = {v.name.lower() for v in consumed.path.variables}
     for name, value in scope.inputs.items():
         if consumed.param(name) is not None or name.lower() in placeholders:
             arguments[name] = value
-    for key, spec_value in operation.with_.items():
-        ref = input_reference(spec_value, operation.exposes_namespace)
-        if ref is not None:
-            value = lookup(scope.inputs, ref)
-        elif isinstance(spec_value, Template):
-            value = scope.value(spec_value)
-        else:
-            value = spec_value
+    for key, spec_value in step.with_.items():
+        value = scope.evaluate(spec_value)
         # Drop a passed-through input of the same name in another case ("orgid" vs "orgId").
         for existing in [k for k in arguments if k.lower() == key.lower() and k != key]:
             del arguments[existing]

@@ -11,6 +11,7 @@ from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from .. import observability
+from ..capability.model import Capability
 from ..settings import Settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -47,6 +48,15 @@ def wrap(app: Any, *, tracing: bool = False) -> LambdaHandler:
         return mangum(event, context)
 
     return handler
+
+
+def report_unserved(capabilities: tuple[Capability, ...]) -> None:
+    """One warning per operation a capability file could not serve (``validate`` names them too)."""
+    for capability in capabilities:
+        for message in capability.unserved:
+            observability.logger().warning(
+                "operation not served", extra={"capability": capability.name, "reason": message}
+            )
 
 
 def lazy_handler(create: Callable[[Settings], LambdaHandler]) -> LambdaHandler:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...capability.load import load_capabilities
 from ...settings import Settings
-from ..lambda_entry import LambdaHandler, lazy_handler, wrap
+from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
 from .http import McpHttpApp
 from .security import BearerTokens
 
@@ -21,6 +21,7 @@ def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHt
     if not folder.is_absolute():
         folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
     capabilities = load_capabilities(folder)
+    report_unserved(capabilities)
     tokens = None
     if (settings.get("MCP_AUTH") or "bearer").lower() != "none":
         listed = tuple(t.strip() for t in (settings.get("MCP_BEARER_TOKENS") or "").split(",") if t.strip())

@@ -23,9 +23,20 @@ def _text(value: Json) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + "...(truncated)"
 
 
-def success(outcome: Outcome) -> types.CallToolResult:
+def success(outcome: Outcome, *, wrapped: bool = False, object_schema: bool = False) -> types.CallToolResult:
+    """The result as text and as structured content that fits the tool's output schema.
+
+    ``wrapped``: the schema says ``{"result": ...}``. ``object_schema``: the schema is an object
+    whose properties are all optional, so a missing (null) result is sent as ``{}``. With no
+    schema, a non-object result is wrapped as ``{"result": ...}``.
+    """
     data = outcome.data
-    structured = data if isinstance(data, dict) else {"result": data}
+    if isinstance(data, dict) and not wrapped:
+        structured = data
+    elif object_schema and data is None:
+        structured = {}
+    else:
+        structured = {"result": data}
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=_text(data))], structured_content=structured, is_error=False
     )
@@ -40,6 +51,8 @@ def failure(exc: NaftikoError) -> types.CallToolResult:
     if isinstance(exc, UpstreamError) and exc.status is not None:
         detail["status"] = exc.status
         detail["body"] = exc.body
+    if exc.step is not None:
+        detail["step"] = exc.step
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=_text(detail))], structured_content=detail, is_error=True
     )

@@ -1,26 +1,34 @@
-"""build_server(tool table) -> the SDK's low-level Server: one list handler, one call handler."""
+"""build_server(endpoint) -> the SDK's low-level Server: one handler per method, tables as data.
+
+Tools always; resources and prompts handlers only when the endpoint has some, so the server
+advertises exactly what it serves (the SDK derives capabilities from the handlers given). Every
+list pages PAGE_SIZE entries with opaque cursors bound to the table they page through.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import mcp_types as types
 from anyio import to_thread
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
-from ...errors import InvocationError, NaftikoError
+from ...errors import InvocationError, NaftikoError, UpstreamError
 from ...invoke import Runtime
 from ..inputs import check_inputs
+from . import resources as res
 from .results import failure, success
-from .tools import ToolEntry
+from .tools import Endpoint
 
 PAGE_SIZE = 50
-"""Tools per tools/list page."""
+"""Entries per tools/list, resources/list and prompts/list page."""
 INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+T = TypeVar("T")
 
 
 def _cursor(offset: int, fingerprint: str) -> str:
@@ -38,18 +46,26 @@ def _offset(cursor: str, fingerprint: str) -> int:
     raise MCPError(INVALID_PARAMS, "invalid cursor: start again without one")
 
 
-def build_server(
-    name: str, table: Mapping[str, ToolEntry], runtime: Runtime, instructions: str | None = None
-) -> Server[Any]:
-    tools = [entry.tool for entry in table.values()]
-    # Cursors name the table they page through, so a cursor from another deployment is refused.
-    fingerprint = hashlib.sha256("\n".join(table).encode()).hexdigest()[:12]
+class _Pages:
+    """One list, paged: cursors name the list they page through, so a stranger's cursor is refused."""
+
+    def __init__(self, kind: str, items: Sequence[T], keys: Sequence[str]) -> None:
+        self.items: Sequence[Any] = items
+        self.fingerprint = hashlib.sha256("\n".join([kind, *keys]).encode()).hexdigest()[:12]
+
+    def page(self, params: types.PaginatedRequestParams | None) -> tuple[list[Any], str | None]:
+        start = _offset(params.cursor, self.fingerprint) if params and params.cursor else 0
+        end = start + PAGE_SIZE
+        return list(self.items[start:end]), _cursor(end, self.fingerprint) if end < len(self.items) else None
+
+
+def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
+    table = endpoint.tools
+    tools = _Pages("tools", [e.tool for e in table.values()], list(table))
 
     async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        start = _offset(params.cursor, fingerprint) if params and params.cursor else 0
-        end = start + PAGE_SIZE
-        next_cursor = _cursor(end, fingerprint) if end < len(tools) else None
-        return types.ListToolsResult(tools=tools[start:end], next_cursor=next_cursor)
+        page, next_cursor = tools.page(params)
+        return types.ListToolsResult(tools=page, next_cursor=next_cursor)
 
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         entry = table.get(params.name)
@@ -59,12 +75,71 @@ def build_server(
             raw = params.arguments or {}
             if not isinstance(raw, dict):
                 raise InvocationError(params.name, None, "arguments must be an object")
-            inputs = check_inputs(entry.inputs, raw, params.name, from_text=False)
+            inputs = check_inputs(entry.operation.inputs, raw, params.name, from_text=False)
             outcome = await to_thread.run_sync(runtime.call, entry.capability, entry.operation, inputs)
         except NaftikoError as exc:
             return failure(exc)
-        return success(outcome)
+        return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
 
-    return Server(
-        name, version="1.0.0", instructions=instructions, on_list_tools=on_list_tools, on_call_tool=on_call_tool
-    )
+    handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
+    if endpoint.resources:
+        handlers.update(_resource_handlers(endpoint, runtime))
+    if endpoint.prompts:
+        handlers.update(_prompt_handlers(endpoint))
+    return Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **handlers)
+
+
+def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
+    entries = endpoint.resources
+    listed = res.listed(entries)
+    resources = _Pages("resources", listed, [r.uri for r in listed])
+    templates = _Pages("templates", res.templates(entries), [e.resource.uri for e in entries])
+
+    async def on_list_resources(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListResourcesResult:
+        page, next_cursor = resources.page(params)
+        return types.ListResourcesResult(resources=page, next_cursor=next_cursor)
+
+    async def on_list_resource_templates(
+        ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        page, next_cursor = templates.page(params)
+        return types.ListResourceTemplatesResult(resource_templates=page, next_cursor=next_cursor)
+
+    async def on_read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        uri = str(params.uri)
+        entry, values = res.match(entries, uri)
+        resource = entry.resource
+        if resource.location is not None:
+            return await to_thread.run_sync(res.read_static, resource, uri)
+        try:
+            inputs = check_inputs(resource.inputs, values, resource.name, from_text=False)
+            outcome = await to_thread.run_sync(runtime.call, entry.capability, resource, inputs)
+        except InvocationError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from exc
+        except NaftikoError as exc:
+            data = {"status": exc.status, "body": exc.body} if isinstance(exc, UpstreamError) else None
+            raise MCPError(INTERNAL_ERROR, str(exc), data) from exc
+        return res.contents(resource, uri, outcome.data)
+
+    return {
+        "on_list_resources": on_list_resources,
+        "on_list_resource_templates": on_list_resource_templates,
+        "on_read_resource": on_read_resource,
+    }
+
+
+def _prompt_handlers(endpoint: Endpoint) -> dict[str, Any]:
+    table = endpoint.prompts
+    prompts = _Pages("prompts", [res.prompt_listing(e) for e in table.values()], list(table))
+
+    async def on_list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+        page, next_cursor = prompts.page(params)
+        return types.ListPromptsResult(prompts=page, next_cursor=next_cursor)
+
+    async def on_get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        entry = table.get(params.name)
+        if entry is None:
+            raise MCPError(INVALID_PARAMS, f"unknown prompt: {params.name}")
+        return await to_thread.run_sync(res.render_prompt, entry.prompt, params.arguments)
+
+    return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}

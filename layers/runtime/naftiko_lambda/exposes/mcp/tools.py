@@ -1,23 +1,24 @@
-"""Exposed MCP tools -> mcp Tool definitions and the table tools/call looks names up in (pure).
+"""Exposed MCP tools, resources and prompts -> the tables one MCP endpoint serves (pure).
 
-Naming rule: on the combined endpoint (``/`` and ``/mcp``) a tool is ``<capability>__<tool>``
-(the spec file's stem, two underscores, the spec's tool name), unique across capabilities. On
-``/mcp/{capability}`` the spec's own tool names are used.
+Endpoints and naming:
 
-Input schemas stay inside what strict gateways accept: no empty ``items``, no null unions,
-no ``default: null``.
+- ``/mcp/{capability}/{namespace}``: one ``mcp`` exposes block, its own names.
+- ``/mcp/{capability}``: the union of the capability's blocks, its own names; a name two blocks
+  share is served once (the same tool collapses; otherwise the first block's, and ``validate``
+  warns).
+- ``/`` and ``/mcp``: every capability, names prefixed ``<capability>__``. Blocks that declare
+  their own inbound ``authentication`` are served only at their capability's endpoints.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import mcp_types as types
 
-from ...capability.model import Capability, ExposedOperation
-from ..inputs import Input, derive_inputs
+from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
+from ..schemas import input_schema, tool_output_schema
 
 SEPARATOR = "__"
 
@@ -27,49 +28,94 @@ class ToolEntry:
     tool: types.Tool  # what tools/list shows
     capability: Capability  # what tools/call runs ...
     operation: ExposedOperation  # ... through invoke.run
-    inputs: tuple[Input, ...]
+    wrapped: bool = False  # structured content is {"result": ...}
+    object_schema: bool = False
 
 
-def input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
-    properties: dict[str, Any] = {}
-    for item in inputs:
-        prop: dict[str, Any] = {"type": item.type}
-        if item.type == "array":
-            prop["items"] = {"type": "string"}
-        if item.description:
-            prop["description"] = item.description
-        properties[item.name] = prop
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    required = [item.name for item in inputs if item.required]
-    if required:
-        schema["required"] = required
-    return schema
+@dataclass(frozen=True, slots=True)
+class ResourceEntry:
+    resource: McpResource
+    capability: Capability
 
 
-def tool_name(capability: Capability, operation: ExposedOperation, prefixed: bool) -> str:
-    return f"{capability.name}{SEPARATOR}{operation.name}" if prefixed else operation.name
+@dataclass(frozen=True, slots=True)
+class PromptEntry:
+    name: str
+    prompt: McpPrompt
+    capability: Capability
 
 
-def build_tool_table(capabilities: tuple[Capability, ...], *, prefixed: bool) -> Mapping[str, ToolEntry]:
-    """Tool name -> entry, in capability then spec order."""
-    table: dict[str, ToolEntry] = {}
-    for capability in capabilities:
-        for operation in capability.tools:
-            inputs = derive_inputs(operation)
-            hints = operation.hints
-            name = tool_name(capability, operation, prefixed)
-            tool = types.Tool(
-                name=name,
-                title=operation.label or None,
-                description=operation.description or operation.call.description or name,
-                input_schema=input_schema(inputs),
-                annotations=types.ToolAnnotations(
-                    title=operation.label or None,
-                    read_only_hint=hints.read_only,
-                    destructive_hint=hints.destructive,
-                    idempotent_hint=hints.idempotent,
-                    open_world_hint=hints.open_world,
-                ),
-            )
-            table[name] = ToolEntry(tool, capability, operation, inputs)
-    return table
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Everything one MCP endpoint serves, and the block authentications a request must meet."""
+
+    name: str
+    instructions: str | None
+    tools: Mapping[str, ToolEntry]
+    resources: tuple[ResourceEntry, ...] = ()
+    prompts: Mapping[str, PromptEntry] = field(default_factory=dict)
+    auths: tuple[tuple[Auth, Capability], ...] = ()
+
+
+def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -> ToolEntry:
+    hints = operation.hints
+    call = operation.call
+    output_schema, wrapped = tool_output_schema(operation.plan)
+    tool = types.Tool(
+        name=name,
+        title=operation.label or None,
+        description=operation.description or (call.description if call else "") or name,
+        input_schema=input_schema(operation.inputs),
+        output_schema=output_schema,
+        annotations=types.ToolAnnotations(
+            title=operation.label or None,
+            read_only_hint=hints.read_only,
+            destructive_hint=hints.destructive,
+            idempotent_hint=hints.idempotent,
+            open_world_hint=hints.open_world,
+        ),
+    )
+    return ToolEntry(tool, capability, operation, wrapped, output_schema is not None and not wrapped)
+
+
+def endpoint_for(
+    capabilities: Iterable[Capability], *, capability: str | None = None, namespace: str | None = None
+) -> Endpoint | None:
+    """What the endpoint for (capability, namespace) serves; None when there is no such endpoint."""
+    chosen = list(capabilities)
+    if capability is None:  # /mcp: every capability, prefixed names, unguarded blocks only
+        picks = [(c, [b for b in c.mcp if b.auth is None]) for c in chosen]
+        names = ", ".join(f"{c.name} ({c.label})" for c in chosen)
+        return _endpoint("naftiko", f"Tools of the capabilities: {names}", picks, prefixed=True)
+    found = next((c for c in chosen if c.name == capability), None)
+    if found is None:
+        return None
+    blocks = [b for b in found.mcp if namespace is None or b.namespace == namespace]
+    if namespace is not None and not blocks:
+        return None
+    description = next((b.description for b in blocks if b.description), None) or found.description or None
+    suffix = f"-{namespace}" if namespace else ""
+    return _endpoint(f"naftiko-{found.name}{suffix}", description, [(found, blocks)], prefixed=False)
+
+
+def _endpoint(
+    name: str, instructions: str | None, picks: list[tuple[Capability, list[McpExposes]]], *, prefixed: bool
+) -> Endpoint:
+    tools: dict[str, ToolEntry] = {}
+    resources: dict[str, ResourceEntry] = {}
+    prompts: dict[str, PromptEntry] = {}
+    auths: list[tuple[Auth, Capability]] = []
+    for capability, blocks in picks:
+        prefix = f"{capability.name}{SEPARATOR}" if prefixed else ""
+        for block in blocks:
+            if block.auth is not None:
+                auths.append((block.auth, capability))
+            for operation in block.tools:
+                key = prefix + operation.name
+                if key not in tools:  # the first block's tool wins (capability/check.py warns)
+                    tools[key] = tool_entry(capability, operation, key)
+            for resource in block.resources:
+                resources.setdefault(resource.uri, ResourceEntry(resource, capability))
+            for prompt in block.prompts:
+                prompts.setdefault(prefix + prompt.name, PromptEntry(prefix + prompt.name, prompt, capability))
+    return Endpoint(name, instructions, tools, tuple(resources.values()), prompts, tuple(auths))

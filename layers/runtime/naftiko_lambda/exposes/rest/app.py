@@ -17,15 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ...capability.model import Capability
+from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
 from ...errors import NaftikoError
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
+from ..inbound import challenge, is_authorized
 from .arguments import collect_inputs, read_body
 from .problems import problem, problem_for
 from .routes import Router
-from .security import challenge, is_authorized
 
 MAX_BODY_BYTES = 6 * 1024 * 1024
 """Largest request body accepted (bytes): Lambda's synchronous invocation payload limit."""
@@ -54,6 +54,9 @@ def build_app(capability: Capability, runtime: Runtime) -> FastAPI:
 
     app.router.routes.append(Route(f"{prefix}/openapi.json", openapi, methods=["GET"]))
     app.router.routes.append(Route(f"{prefix}/docs", docs, methods=["GET"]))
+    if capability.skills:
+        app.router.routes.append(Route(f"{prefix}/skills", _skills(capability), methods=["GET"]))
+        app.router.routes.append(Route(prefix + "/skills/{name}", _skills(capability), methods=["GET"]))
     app.router.routes.append(Route(prefix + "/{path:path}", _endpoint(capability, runtime, router), methods=METHODS))
 
     async def not_found(_: Request, __: Exception) -> Response:
@@ -63,9 +66,24 @@ def build_app(capability: Capability, runtime: Runtime) -> FastAPI:
     return app
 
 
+def _skills(capability: Capability) -> Any:
+    from .skills import catalog, detail
+
+    async def endpoint(request: Request) -> Response:
+        name = request.path_params.get("name")
+        if name is None:
+            return JSONResponse(catalog(capability))
+        found = detail(capability, name)
+        if found is None:
+            return problem(404, "Not found", f"no skill named {name!r}")
+        return JSONResponse(found)
+
+    return endpoint
+
+
 def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
     credentials = runtime.credentials_for(capability)
-    auth = capability.rest[0].auth if capability.rest else None
+    no_plan = make_scope(capability, Plan(), {}, credentials)  # inbound auth templates see binds only
     prefix_length = len(capability.name) + 1
 
     async def endpoint(request: Request) -> Response:
@@ -83,11 +101,10 @@ def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
             length = request.headers.get("content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return problem(413, "Payload too large", f"the body is over {MAX_BODY_BYTES} bytes")
-            if auth is not None:
-                scope = make_scope(capability, operation, {}, credentials)
-                if not is_authorized(auth, request, scope):
-                    headers = {"WWW-Authenticate": challenge(auth)}
-                    return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
+            auth = entry.auth  # each rest block keeps its own inbound authentication
+            if auth is not None and not is_authorized(auth, request.headers, request.query_params, no_plan):
+                headers = {"WWW-Authenticate": challenge(auth)}
+                return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             inputs = collect_inputs(entry.inputs, request, body, path_params, name)
             outcome = await run_in_threadpool(runtime.call, capability, operation, inputs)

@@ -8,9 +8,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from ...capability.model import Json
+from ...capability.model import Input, Json
 from ...errors import InvocationError
-from ..inputs import Input, coerce
+from ..inputs import coerce
 
 MAX_JSON_DEPTH = 64
 """Deepest JSON body accepted (nesting levels); deeper is refused before any work is done."""
@@ -51,29 +51,43 @@ def collect_inputs(
 ) -> dict[str, Json]:
     """Read each input from where it lives; check and convert its type; enforce required ones.
 
-    ``body`` inputs take the whole JSON body. Other inputs come from the query string (repeated keys
-    make an array); when absent there and the body is a JSON object, from that object's field.
+    - ``path``, ``header``, ``cookie``: from there;
+    - ``query``: the query string (repeated keys make an array), else the body object's field;
+    - ``body``: its JSONPath in the body when it has one (``value: $.user.id``); else the body
+      object's field of its name; else the query string; else, for an object or array input
+      (or one named ``body``), the whole body.
     """
     values: dict[str, Json] = {}
-    query = request.query_params
     for item in inputs:
-        value: Any = None
-        from_text = True
-        if item.location == "path":
-            value = path_params.get(item.name)
-        elif item.location == "body":
-            value, from_text = body, False
-        elif item.location == "header":
-            value = request.headers.get(item.name)
-        else:
-            found = query.getlist(item.name)
-            if found:
-                value = found if item.type == "array" and len(found) > 1 else found[0]
-            elif isinstance(body, dict) and item.name in body:
-                value, from_text = body[item.name], False
+        if item.static is not None:  # not the caller's to give: invoke.run fills it
+            continue
+        value, from_text = _read(item, request, body, path_params)
         if value is None:
             if item.required:
                 raise InvocationError(operation, item.name, "is required")
             continue
         values[item.name] = coerce(item, value, operation, from_text=from_text)
     return values
+
+
+def _read(item: Input, request: Request, body: Json, path_params: Mapping[str, str]) -> tuple[Any, bool]:
+    """(raw value or None, whether it is URL text that still needs converting)."""
+    if item.location == "path":
+        return path_params.get(item.name), True
+    if item.location == "header":
+        return request.headers.get(item.name), True
+    if item.location == "cookie":
+        return request.cookies.get(item.name), True
+    if item.location == "body" and item.body_path is not None:
+        return (item.body_path.evaluate(body) if body is not None else None), False
+    if item.location == "body" and isinstance(body, dict) and item.name in body:
+        return body[item.name], False
+    found = request.query_params.getlist(item.name)
+    if found:
+        return (found if item.type == "array" and len(found) > 1 else found[0]), True
+    if item.location == "query" and isinstance(body, dict) and item.name in body:
+        return body[item.name], False
+    whole = item.type in ("object", "array") or item.name.lower() == "body"
+    if item.location == "body" and whole and body is not None:
+        return body, False
+    return None, True

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ...capability.load import load_capability
 from ...settings import Settings
-from ..lambda_entry import LambdaHandler, lazy_handler, wrap
+from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
 from .app import build_app
 
 
@@ -23,6 +23,7 @@ def create_handler(settings: Settings) -> LambdaHandler:
     if not path.is_absolute():
         path = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / path
     capability = load_capability(path)
+    report_unserved((capability,))
     app = build_app(capability, settings.runtime((capability,)))
     return wrap(app, tracing=settings.tracing)
 

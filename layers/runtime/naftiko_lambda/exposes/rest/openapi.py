@@ -4,29 +4,79 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...capability.model import Capability
-from ..inputs import Input, derive_inputs
+from ...capability.model import Capability, Input
+from ..schemas import input_property, result_schema
 from .routes import route_path
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
 def _schema(item: Input) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": item.type}
-    if item.type == "array":
-        schema["items"] = {"type": "string"}
+    schema = input_property(item)
+    schema.pop("description", None)  # OpenAPI carries it on the parameter
     return schema
+
+
+def _request_body(inputs: list[Input]) -> dict[str, Any]:
+    """One whole-body input is the body; otherwise each input is a field (or a JSONPath) of it."""
+    if len(inputs) == 1 and inputs[0].body_path is None and (inputs[0].type == "object" or inputs[0].name == "body"):
+        only = inputs[0]
+        schema = _schema(only)
+        return {
+            "required": only.required,
+            "description": only.description or "JSON body",
+            "content": {"application/json": {"schema": schema}},
+        }
+    root: dict[str, Any] = {"type": "object", "properties": {}}
+    for item in inputs:
+        steps = [s for s in item.body_path.steps if isinstance(s, str)] if item.body_path else [item.name]
+        node = root
+        for step in steps[:-1]:
+            node = node["properties"].setdefault(step, {"type": "object", "properties": {}})
+        leaf = _schema(item)
+        if item.description:
+            leaf["description"] = item.description
+        node["properties"][steps[-1] if steps else item.name] = leaf
+        if item.required and steps:
+            required = node.setdefault("required", [])
+            if steps[-1] not in required:
+                required.append(steps[-1])
+    return {
+        "required": any(i.required for i in inputs),
+        "description": "JSON body",
+        "content": {"application/json": {"schema": root}},
+    }
+
+
+def _skill_paths(prefix: str) -> dict[str, Any]:
+    ok = {"description": "The skills catalog", "content": {"application/json": {"schema": {"type": "object"}}}}
+    one = {"description": "One skill and its tools", "content": {"application/json": {"schema": {"type": "object"}}}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+    return {
+        f"{prefix}/skills": {
+            "get": {"operationId": "skills.list", "summary": "List the skills", "responses": {"200": ok}}
+        },
+        f"{prefix}/skills/{{name}}": {
+            "get": {
+                "operationId": "skills.get",
+                "summary": "A skill's detail",
+                "parameters": [name],
+                "responses": {"200": one, "404": _PROBLEM},
+            }
+        },
+    }
 
 
 def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for operation in capability.rest_operations:
-        inputs = derive_inputs(operation)
         parameters = []
-        body = None
-        for item in inputs:
+        body_inputs = []
+        for item in operation.inputs:
+            if item.static is not None:
+                continue
             if item.location == "body":
-                body = item
+                body_inputs.append(item)
                 continue
             param: dict[str, Any] = {
                 "name": item.name,
@@ -44,7 +94,10 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
             "summary": operation.label or operation.description or operation.name,
             "parameters": parameters,
             "responses": {
-                "200": {"description": "The upstream's answer, mapped", "content": {"application/json": {}}},
+                "200": {
+                    "description": "The upstream's answer, mapped",
+                    "content": {"application/json": {"schema": result_schema(operation.plan) or {}}},
+                },
                 "400": _PROBLEM,
                 "502": _PROBLEM,
                 "503": _PROBLEM,
@@ -53,13 +106,11 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
         }
         if operation.description:
             entry["description"] = operation.description
-        if body is not None:
-            entry["requestBody"] = {
-                "required": body.required,
-                "description": body.description or "JSON body",
-                "content": {"application/json": {"schema": _schema(body)}},
-            }
+        if body_inputs:
+            entry["requestBody"] = _request_body(body_inputs)
         paths.setdefault(prefix + route_path(operation.path), {})[operation.method.lower()] = entry
+    if capability.skills:
+        paths.update(_skill_paths(prefix))
     return {
         "openapi": "3.1.0",
         "info": {"title": capability.label, "version": "1.0.0", "description": capability.description},

@@ -12,8 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ...capability.model import Capability, ExposedOperation
-from ..inputs import Input, derive_inputs
+from ...capability.model import Auth, Capability, ExposedOperation, Input
 
 _DOUBLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
@@ -31,7 +30,11 @@ class RestEntry:
     """One REST operation as served: what to read from the request, what to call."""
 
     operation: ExposedOperation
-    inputs: tuple[Input, ...]
+    auth: Auth | None  # the inbound authentication of the rest block it belongs to
+
+    @property
+    def inputs(self) -> tuple[Input, ...]:
+        return self.operation.inputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +62,10 @@ class Router:
 
     def __init__(self, capability: Capability) -> None:
         grouped: dict[str, dict[str, RestEntry]] = {}
-        for operation in capability.rest_operations:
-            methods = grouped.setdefault(route_path(operation.path), {})
-            methods.setdefault(operation.method, RestEntry(operation, derive_inputs(operation)))
+        for block in capability.rest:
+            for operation in block.operations:
+                methods = grouped.setdefault(route_path(operation.path), {})
+                methods.setdefault(operation.method, RestEntry(operation, block.auth))
         self.routes: list[Route] = []
         self._by_length: dict[int, list[Route]] = {}
         for path, methods in grouped.items():

@@ -1,23 +1,25 @@
-"""Inbound authentication declared on a ``rest`` exposes: bearer, apikey, basic (constant time)."""
+"""Inbound authentication declared on a ``rest`` or ``mcp`` exposes block: bearer, apikey, basic.
+
+Comparisons are constant-time. Used by both adapters with the request's headers and query.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
+from collections.abc import Mapping
 
-from starlette.requests import Request
-
-from ...capability.model import Auth
-from ...consumes.auth import field_value, key_name
-from ...consumes.bind import Scope
+from ..capability.model import Auth
+from ..consumes.auth import field_value, key_name
+from ..consumes.bind import Scope
 
 
 def _equal(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
+def is_authorized(auth: Auth, headers: Mapping[str, str], query: Mapping[str, str], scope: Scope) -> bool:
     """True when the request carries the credential the exposes block declares.
 
     Raises CredentialError when the expected value itself is not configured (a 503, not a 401).
@@ -26,7 +28,7 @@ def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
     def expected(field: str) -> str:
         return field_value(auth, field, scope)
 
-    header = request.headers.get("authorization", "")
+    header = headers.get("authorization", "")
     if auth.type == "bearer":
         scheme, _, token = header.partition(" ")
         return scheme.lower() == "bearer" and bool(token) and _equal(token.strip(), expected("token"))
@@ -44,10 +46,10 @@ def is_authorized(auth: Auth, request: Request, scope: Scope) -> bool:
         return ok_user and ok_password
     if auth.type == "apikey":
         name = key_name(auth, scope)
-        given = request.query_params.get(name) if auth.placement == "query" else request.headers.get(name)
+        given = query.get(name) if auth.placement == "query" else headers.get(name.lower())
         return given is not None and given != "" and _equal(given, expected("value"))
     return False
 
 
-def challenge(auth: Auth) -> str:
-    return {"bearer": "Bearer", "basic": 'Basic realm="naftiko"'}.get(auth.type, "ApiKey")
+def challenge(auth: Auth, realm: str = "naftiko") -> str:
+    return {"bearer": f'Bearer realm="{realm}"', "basic": f'Basic realm="{realm}"'}.get(auth.type, "ApiKey")
