@@ -109,7 +109,18 @@ class ExposesBuilder:
         namespace: str,
         resource: Mapping[str, Any] | None = None,
     ) -> ExposedOperation | None:
-        """One REST operation or MCP tool; None (and ``unserved`` issues) when it cannot run."""
+        """One REST operation or MCP tool; None (and ``unserved`` issues) when it cannot run.
+
+        A ``ref`` to no function, or hints and methods that contradict the function's semantics,
+        are errors of the file: the spec says two things at once.
+        """
+        if "ref" in raw:
+            function = self.functions.get(str(raw["ref"]))
+            if function is None:
+                known = ", ".join(sorted(self.functions)) or "none declared"
+                self.reader.error((*path, "ref"), f"ref {raw['ref']!r} names no aggregate function (known: {known})")
+                return None
+            self._check_semantics(raw, path, kind, function)
         mark = self.reader.mark()
         built = self._operation(raw, path, kind, namespace, resource)
         return None if self.reader.unserved_since(mark) else built
@@ -131,13 +142,8 @@ class ExposesBuilder:
             res_params = r.params(resource.get("inputParameters"), (*path[:-2], "inputParameters"))
             own = r.params(raw.get("inputParameters"), (*path, "inputParameters"))
             params = list({p.name: p for p in (*res_params, *own)}.values())
-        function = None
-        if "ref" in raw:
-            function = self.functions.get(str(raw["ref"]))
-            if function is None:
-                known = ", ".join(sorted(self.functions)) or "none declared"
-                r.error((*path, "ref"), f"ref {raw['ref']!r} names no aggregate function (known: {known})")
-                return None
+        function = self.functions.get(str(raw["ref"])) if "ref" in raw else None
+        if function is not None:
             if not params:
                 params = list(function.params)
             plan: Plan | None = function.plan
@@ -187,6 +193,25 @@ class ExposesBuilder:
             path=rest_path,
             ref=function.ref if function else None,
         )
+
+    def _check_semantics(self, raw: Mapping[str, Any], path: FieldPath, kind: str, function: Function) -> None:
+        safe, idempotent = function.semantics.safe, function.semantics.idempotent
+        raw_hints = raw.get("hints")
+        hints: Mapping[str, Any] = raw_hints if isinstance(raw_hints, Mapping) else {}
+        contradictions = []
+        if safe is True and (hints.get("readOnly") is False or hints.get("destructive") is True):
+            contradictions.append(("hints", "hints say it modifies state, but the function's semantics say safe"))
+        if safe is False and hints.get("readOnly") is True:
+            contradictions.append(("hints", "hints say readOnly, but the function's semantics say not safe"))
+        if idempotent is not None and isinstance(hints.get("idempotent"), bool) and hints["idempotent"] != idempotent:
+            contradictions.append(
+                ("hints", f"hints say idempotent={hints['idempotent']}, the function's semantics say {idempotent}")
+            )
+        method = str(raw.get("method") or "GET").upper()
+        if kind == "rest" and safe is True and method in ("PUT", "PATCH", "DELETE"):  # POST may carry a query
+            contradictions.append(("method", f"{method} modifies state, but the function's semantics say safe"))
+        for field, message in contradictions:
+            self.reader.error((*path, field), f"inconsistent with {function.ref}: {message}")
 
     def _inputs(
         self,
