@@ -67,9 +67,7 @@ def test_corpus_loads_or_reports_every_file(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_reference_examples_load_except_the_invalid_ones(capsys: pytest.CaptureFixture[str]) -> None:
-    examples = sorted(
-        p for p in FRAMEWORK.rglob("*.y*ml") if not any(part in str(p) for part in NOT_CAPABILITIES)
-    )
+    examples = sorted(p for p in FRAMEWORK.rglob("*.y*ml") if not any(part in str(p) for part in NOT_CAPABILITIES))
     assert len(examples) > 30
     refused = {}
     for file in examples:

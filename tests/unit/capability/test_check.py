@@ -104,7 +104,9 @@ def test_rest_path_placeholder_is_a_source_and_an_unfed_one_is_an_implicit_input
     """Issue 9 item 1: files were refused although the exposed path carries the value."""
     file = tmp_path / "cap.yaml"
     text = GOOD.format(auth="{type: bearer, token: x}", call="up.get-thing", extra="")
-    file.write_text(text.replace("id: rest.id", "other: rest.x").replace("        id: tools.id\n", "        other: tools.x\n"))
+    file.write_text(
+        text.replace("id: rest.id", "other: rest.x").replace("        id: tools.id\n", "        other: tools.x\n")
+    )
     capability = load_capability(file)
     rest, tool = capability.rest_operations[0], capability.tools[0]
     assert [(i.name, i.location, i.required) for i in rest.inputs if i.name == "id"] == [("id", "path", True)]

@@ -8,6 +8,10 @@ from naftiko_lambda.capability.jsonpath import compile_jsonpath
 from naftiko_lambda.compose import plan_result
 from naftiko_lambda.consumes.bind import make_scope
 from naftiko_lambda.consumes.response import UpstreamResponse, decode_response
+from naftiko_lambda.credentials import CredentialSource
+from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
+
+from ..helpers import capability
 
 
 def map_response(tool, response, scope):
@@ -15,10 +19,6 @@ def map_response(tool, response, scope):
     step = tool.plan.calls[0]
     document = decode_response(step.operation, response, step.operation.ref)
     return plan_result(tool.plan, replace(scope, results={step.name: document}))
-from naftiko_lambda.credentials import CredentialSource
-from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
-
-from ..helpers import capability
 
 
 def _map(outputs: list[dict], body: bytes, fmt: str = "json", content_type: str = "application/json"):

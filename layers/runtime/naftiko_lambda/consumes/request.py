@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ..capability.model import ConsumedOperation, Json, Param, RequestBody
 from ..capability.templates import Template, compile_template
-from ..errors import InvocationError
+from ..errors import CredentialError, InvocationError
 from .bind import MISSING, Scope, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
@@ -63,8 +63,10 @@ def check_upstream_url(url: str) -> str:
 def resolve_base_uri(template: Template, scope: Scope, override: str | None, operation: str) -> str:
     """The upstream base URI: the override, or the spec's ``baseUri`` with its variables filled.
 
-    A variable that opens the base URI (``{{ACCOUNT_URL}}/api``) may hold a whole URL; any other
-    variable must be a host label or path segment, so no value can redirect the call elsewhere.
+    Variables are read from bind variables and the environment only, never from a caller's
+    input: the base URI decides which host receives our credentials. A variable that opens the
+    base URI (``{{ACCOUNT_URL}}/api``) may hold a whole URL (https://, or http:// to loopback);
+    any other must be a host label or path segment.
     """
     if override:
         return override.rstrip("/")
@@ -73,22 +75,24 @@ def resolve_base_uri(template: Template, scope: Scope, override: str | None, ope
         if isinstance(part, str):
             parts.append(part)
             continue
-        value = scope.resolve(part)
-        text = "" if value is MISSING or value is None else as_text(value)
+        text = as_text(scope.credentials.get(part.name))  # CredentialError names it when unset
         if index == 0 and "://" in text:
             try:
                 parts.append(check_upstream_url(text.rstrip("/")))
             except ValueError as exc:
-                raise InvocationError(operation, part.name, f"the base URI {exc}") from None
+                raise CredentialError(part.name, f"as the upstream base URI it {exc}") from None
             continue
         if not _HOST_LABEL.match(text):
-            raise InvocationError(operation, part.name, "must be a host name or path segment for the base URI")
+            raise CredentialError(part.name, "must be a host name or path segment for the upstream base URI")
         parts.append(text)
     base = "".join(parts).rstrip("/")
     if not base:
         raise InvocationError(operation, None, "the upstream base URI is empty: set UPSTREAM_BASE_URI_<NAMESPACE>")
     if "://" not in base:
-        raise InvocationError(operation, None, f"the upstream base URI {base!r} is not an absolute URL")
+        raise CredentialError(
+            str(template.variables[0]) if template.variables else "baseUri",
+            f"the upstream base URI {base!r} is not an absolute URL",
+        )
     return base
 
 
