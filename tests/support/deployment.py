@@ -8,6 +8,8 @@ handler; ``mcp()`` runs a coroutine with the official SDK client on an MCP endpo
 
 from __future__ import annotations
 
+import asyncio
+import json
 import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +26,7 @@ from naftiko_lambda.exposes.rest.handler import create_handler as create_rest
 from naftiko_lambda.settings import Settings, env_suffix
 
 from .events import apigw_event, response_headers, response_json
-from .mcp_lambda import FUNCTION_URL, LambdaTransport
+from .mcp_lambda import FUNCTION_URL, LambdaTransport, function_url_event
 
 MCP_TOKEN = "deployment-test-token-0123456789abcdef"
 T = TypeVar("T")
@@ -36,6 +38,23 @@ def write_spec(folder: Path, name: str, text: str) -> Path:
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_text(textwrap.dedent(text).lstrip())
     return file
+
+
+def _leaf(group: BaseExceptionGroup) -> BaseException:
+    found: BaseException = group
+    while isinstance(found, BaseExceptionGroup) and len(found.exceptions) == 1:
+        found = found.exceptions[0]
+    return found
+
+
+def _invoke(settings: Settings, event: dict[str, Any]) -> Response:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # before the handler is built: Mangum would make one of its own
+    try:
+        return Response(create_mcp(settings)(event, None))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
 
 
 class Response:
@@ -97,7 +116,23 @@ class Deployment:
 
         # On its own thread: anyio.run would drop (unclosed) the loop a REST call left on this one.
         with ThreadPoolExecutor(1) as pool:
-            return pool.submit(anyio.run, run).result()
+            try:
+                return pool.submit(anyio.run, run).result()
+            except BaseExceptionGroup as group:  # the client's task groups wrap the one real error
+                raise _leaf(group) from group
+
+    def post_mcp(self, path: str, message: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+        """One raw JSON-RPC POST to the MCP handler (function URL event): status, headers, body."""
+        settings = Settings.from_environ({**self.environ, "CAPABILITIES_DIR": str(self.folder)})
+        all_headers = {
+            "content-type": "application/json",
+            "accept": "application/json, text/event-stream",
+            "mcp-protocol-version": "2025-11-25",
+            **(headers or {}),
+        }
+        event = function_url_event("POST", path, all_headers, json.dumps(message).encode())
+        with ThreadPoolExecutor(1) as pool:  # a Lambda instance of its own, with its own event loop
+            return pool.submit(_invoke, settings, event).result()
 
     def call_tool(self, tool: str, arguments: dict[str, Any], **kwargs: Any) -> Any:
         async def scenario(client: Client) -> Any:

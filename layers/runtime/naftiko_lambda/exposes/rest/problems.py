@@ -24,17 +24,19 @@ def problem(status: int, title: str, detail: str, headers: dict[str, str] | None
 
 
 def problem_for(exc: NaftikoError) -> JSONResponse:
-    """The one mapping of the error tree to HTTP (see README, "Errors")."""
+    """The one mapping of the error tree to HTTP (see README, "Errors"); ``step`` names the
+    orchestration step that failed, when one did."""
+    step = exc.step
     if isinstance(exc, InvocationError):
-        return problem(400, "Bad request", str(exc), parameter=exc.param)
+        return problem(400, "Bad request", str(exc), parameter=exc.param, step=step)
     if isinstance(exc, CredentialError):
         # Names the key so an operator can fix it; never the value.
-        return problem(503, "Credential not available", str(exc), credential=exc.key)
+        return problem(503, "Credential not available", str(exc), credential=exc.key, step=step)
     if isinstance(exc, UpstreamTimeout):
-        return problem(504, "Upstream timeout", str(exc))
+        return problem(504, "Upstream timeout", str(exc), step=step)
     if isinstance(exc, UpstreamError):
         upstream = {"status": exc.status, "body": exc.body} if exc.status is not None else None
         if exc.status is not None and 400 <= exc.status < 500 and type(exc) is UpstreamError:
-            return problem(exc.status, "Upstream rejected the request", str(exc), upstream=upstream)
-        return problem(502, "Bad gateway", str(exc), upstream=upstream)
+            return problem(exc.status, "Upstream rejected the request", str(exc), upstream=upstream, step=step)
+        return problem(502, "Bad gateway", str(exc), upstream=upstream, step=step)
     return problem(500, "Internal error", "the request could not be completed")
