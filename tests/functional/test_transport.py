@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from typing import Any
 
 import pytest
 from naftiko_lambda.consumes import transport as transport_module
 from naftiko_lambda.consumes.request import UpstreamRequest
 from naftiko_lambda.consumes.transport import Urllib3Transport
-from naftiko_lambda.errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
+from naftiko_lambda.deadline import Deadline
+from naftiko_lambda.errors import UpstreamError, UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
 
 from ..support.upstream import Reply, UpstreamServer
 
@@ -55,13 +59,61 @@ def test_body_over_the_cap_is_refused(upstream: UpstreamServer, monkeypatch: pyt
         Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op")
 
 
-def test_redirect_to_another_host_is_not_followed(upstream: UpstreamServer) -> None:
+def test_redirect_to_another_host_is_an_error_naming_it(upstream: UpstreamServer) -> None:
+    """Issue 11 item 5: a cross-host redirect was handed back as a bare 302 with a null body."""
     upstream.reply(Reply(302, "", {"Location": "http://localhost:1/steal"}))
-    response = Urllib3Transport().send(
-        UpstreamRequest("GET", upstream.url + "/x", (("Authorization", "Bearer s"),)), "op"
-    )
-    assert response.status == 302
+    with pytest.raises(UpstreamError, match=r"redirected to another host \(localhost:1\): not followed") as err:
+        Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x", (("Authorization", "Bearer s"),)), "op")
+    assert err.value.status == 302
     assert len(upstream.received) == 1
+
+
+def test_303_after_a_post_is_followed_as_a_get_without_the_body(upstream: UpstreamServer) -> None:
+    upstream.reply(Reply(303, "", {"Location": "/result/1"}), Reply(200, {"id": 1}))
+    request = UpstreamRequest("POST", upstream.url + "/jobs", (("Content-Type", "application/json"),), b'{"a":1}')
+    assert Urllib3Transport().send(request, "op").status == 200
+    first, second = upstream.received
+    assert (first.method, first.body) == ("POST", b'{"a":1}')
+    assert (second.method, second.path, second.body) == ("GET", "/result/1", b"")
+    assert "Content-Type" not in second.headers
+
+
+def test_a_dripping_upstream_is_cut_at_the_deadline(upstream: UpstreamServer) -> None:
+    """Issue 11 item 4: a byte every 1.5 s held one call for 58.5 s (the read timeout is per read)."""
+
+    def drip(handler: Any) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "100")
+        handler.end_headers()
+        for _ in range(100):
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            if stop.wait(0.1):
+                return
+
+    stop = threading.Event()
+    upstream.reply(Reply(action=drip))
+    started = time.monotonic()
+    try:
+        with pytest.raises(UpstreamTimeout, match="did not finish its answer in time"):
+            Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op", Deadline.after(0.5))
+    finally:
+        stop.set()
+    assert time.monotonic() - started < 5  # a guard against hanging, not a measurement
+
+
+def test_no_retry_wait_past_the_deadline(upstream: UpstreamServer) -> None:
+    """A Retry-After that would outlast the deadline returns the 503 now instead of waiting."""
+    upstream.reply(Reply(503, "busy", {"Retry-After": "3"}), Reply(200, {"ok": 1}))
+    response = Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op", Deadline.after(2.0))
+    assert response.status == 503
+    assert len(upstream.received) == 1
+
+
+def test_an_expired_deadline_sends_nothing(upstream: UpstreamServer) -> None:
+    with pytest.raises(UpstreamTimeout, match="no time left"):
+        Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op", Deadline.after(0))
+    assert upstream.received == []
 
 
 def test_same_host_redirect_is_followed(upstream: UpstreamServer) -> None:

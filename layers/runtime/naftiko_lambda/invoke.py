@@ -25,6 +25,8 @@ from .consumes.auth import apply_auth
 from .consumes.bind import Credentials, Scope, call_scope, make_scope
 from .consumes.request import UpstreamRequest, build_request, resolve_base_uri
 from .consumes.response import Outcome, UpstreamResponse, decode_response
+from .consumes.scrub import Recording, scrub, secrets_of
+from .deadline import Deadline, now_or_default
 from .errors import NaftikoError, UpstreamError
 from .observability import record_upstream_call, upstream_span
 
@@ -33,10 +35,27 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """Methods a call may be sent twice with (RFC 9110 section 9.2.2)."""
 MAX_PARALLEL_CALLS = 4
 """Most upstream calls of one orchestration in flight at once."""
+SECRET_REFRESH_BUDGET_S = 6.0
+"""Least time left for a forced secret fetch (connect + read timeouts) and one more call (seconds)."""
 
 
 class Transport(Protocol):
-    def send(self, request: UpstreamRequest, operation: str) -> UpstreamResponse: ...
+    def send(self, request: UpstreamRequest, operation: str, deadline: Deadline | None = None) -> UpstreamResponse: ...
+
+
+class LazyTransport:
+    """The urllib3 transport, imported on the first upstream call rather than on the cold start
+    (~30 ms an MCP tools/list, a mock or a REST 400 never needs)."""
+
+    def __init__(self) -> None:
+        self._transport: Transport | None = None
+
+    def send(self, request: UpstreamRequest, operation: str, deadline: Deadline | None = None) -> UpstreamResponse:
+        if self._transport is None:
+            from .consumes.transport import Urllib3Transport
+
+            self._transport = Urllib3Transport()
+        return self._transport.send(request, operation, deadline)
 
 
 class RefreshableCredentials(Credentials, Protocol):
@@ -89,14 +108,17 @@ def run(
     credentials: RefreshableCredentials,
     transport: Transport,
     upstreams: Upstreams,
+    deadline: Deadline | None = None,
 ) -> Outcome:
-    """Run ``operation``'s plan with the caller's (checked) ``inputs``.
+    """Run ``operation``'s plan with the caller's (checked) ``inputs``, within ``deadline``.
 
     Raises:
         InvocationError: an input is missing or unusable (names the parameter).
         CredentialError: a bound variable has no value.
-        UpstreamError (and subclasses): an upstream failed, with its status and body.
+        UpstreamError (and subclasses): an upstream failed, with its status and body; UpstreamTimeout
+            when the deadline passes first.
     """
+    deadline = deadline or now_or_default()
     plan = operation.plan
     if plan is None:
         raise ValueError(f"{operation.name} has no plan to run")  # a static MCP resource: read, not run
@@ -106,16 +128,14 @@ def run(
         scope = make_scope(capability, plan, {**inputs, **statics}, credentials)
     results: dict[str, Json] = {}
     status = 200
+    context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline)
     for group in _groups(plan.steps):
         if len(group) > 1:
             with ThreadPoolExecutor(min(len(group), MAX_PARALLEL_CALLS)) as pool:
-                futures = [
-                    pool.submit(_step, capability, step, plan, scope, results, credentials, transport, upstreams)
-                    for step in group
-                ]
+                futures = [pool.submit(_step, context, step, dict(results)) for step in group]
                 done = [f.result() for f in futures]
         else:
-            done = [_step(capability, group[0], plan, scope, results, credentials, transport, upstreams)]
+            done = [_step(context, group[0], dict(results))]
         for step, (step_status, output) in zip(group, done, strict=True):
             results[step.name] = output
             status = step_status
@@ -123,56 +143,62 @@ def run(
     return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
 
 
-def _step(
-    capability: Capability,
-    step: Step,
-    plan: Plan,
-    scope: Scope,
-    results: Mapping[str, Json],
-    credentials: RefreshableCredentials,
-    transport: Transport,
-    upstreams: Upstreams,
-) -> tuple[int, Json]:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every step of one invocation shares."""
+
+    capability: Capability
+    plan: Plan
+    scope: Scope
+    credentials: RefreshableCredentials
+    transport: Transport
+    upstreams: Upstreams
+    deadline: Deadline
+
+
+def _step(context: _Context, step: Step, results: Mapping[str, Json]) -> tuple[int, Json]:
+    orchestrated = context.plan.orchestrated
     try:
         if not isinstance(step, CallStep):
-            return 200, run_lookup(step, replace(scope, results=dict(results)))
-        step_scope = call_scope(scope, step, dict(results))
-        name = f"{step.name} ({step.operation.ref})" if plan.orchestrated else step.operation.ref
-        status, document = _call(capability, step, step_scope, name, credentials, transport, upstreams)
-        if plan.orchestrated:
-            document = with_named_fields(step.operation.outputs, document, step_scope)
+            return 200, run_lookup(step, replace(context.scope, results=results))
+        recording = Recording(context.credentials)  # every secret this call uses, to mask in its answer
+        scope = call_scope(replace(context.scope, credentials=recording), step, results)
+        name = f"{step.name} ({step.operation.ref})" if orchestrated else step.operation.ref
+        context.deadline.check(name)
+        status, document = _call(context, step, scope, name, recording)
+        if orchestrated:
+            document = with_named_fields(step.operation.outputs, document, scope)
         return status, document
     except NaftikoError as exc:
-        if plan.orchestrated:
+        if orchestrated:
             exc.step = step.name
         raise
 
 
-def _call(
-    capability: Capability,
-    step: CallStep,
-    scope: Scope,
-    name: str,
-    credentials: RefreshableCredentials,
-    transport: Transport,
-    upstreams: Upstreams,
-) -> tuple[int, Json]:
+def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording: Recording) -> tuple[int, Json]:
     consumed = step.operation
-    consumes = capability.consumes[consumed.namespace]
-    base = resolve_base_uri(consumes.base_uri, scope, upstreams.base_uris.get(consumes.namespace), name)
+    consumes = context.capability.consumes[consumed.namespace]
+    # The base URI is configuration, not a secret: read it without recording (it is not masked).
+    plain = replace(scope, credentials=context.credentials)
+    base = resolve_base_uri(consumes.base_uri, plain, context.upstreams.base_uris.get(consumes.namespace), name)
     unsigned = build_request(consumed, scope, base, op_name=name)
-    response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
+    request = apply_auth(unsigned, consumes.auth, scope)
+    response = context.transport.send(request, name, context.deadline)
     # The key may have been rotated since we cached it: fetch it afresh for the next call, and
-    # re-send this one only when sending it twice cannot write twice.
+    # re-send this one only when sending it twice cannot write twice and there is time to.
+    credentials = context.credentials
     if (
         response.status == 401
         and consumes.auth is not None
         and credentials.uses_secret_store
+        and context.deadline.remaining() > SECRET_REFRESH_BUDGET_S
         and credentials.refresh()
         and unsigned.method in IDEMPOTENT
     ):
-        response = transport.send(apply_auth(unsigned, consumes.auth, scope), name)
-    return response.status, decode_response(consumed, response, name)
+        request = apply_auth(unsigned, consumes.auth, scope)
+        response = context.transport.send(request, name, context.deadline)
+    clean = scrub(response, secrets_of(request, recording.values))
+    return clean.status, decode_response(consumed, clean, name)
 
 
 def _groups(steps: Sequence[Step]) -> list[list[Step]]:
@@ -220,7 +246,9 @@ class Runtime:
             found = self._credentials[capability.name] = self.credentials_factory(capability)
         return found
 
-    def call(self, capability: Capability, operation: Runnable, inputs: Mapping[str, Json]) -> Outcome:
+    def call(
+        self, capability: Capability, operation: Runnable, inputs: Mapping[str, Json], deadline: Deadline | None = None
+    ) -> Outcome:
         """run() plus one structured log line per invocation (never the arguments or headers),
         naming what ran: the consumed ``ns.operation`` of a single call, else the operation."""
         target = getattr(operation, "target", None) or f"resource:{operation.name}"
@@ -235,6 +263,7 @@ class Runtime:
                     credentials=self.credentials_for(capability),
                     transport=self.transport,
                     upstreams=self.upstreams,
+                    deadline=deadline,
                 )
             status = outcome.status
             return outcome

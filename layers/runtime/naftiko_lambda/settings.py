@@ -18,10 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .capability.model import Capability
-from .consumes.request import UpstreamRequest
-from .consumes.response import UpstreamResponse
 from .credentials import CredentialSource
-from .invoke import Runtime, Transport, Upstreams
+from .invoke import LazyTransport, Runtime, Upstreams
 
 
 def env_suffix(name: str) -> str:
@@ -56,19 +54,4 @@ class Settings:
 
     def runtime(self, capabilities: tuple[Capability, ...]) -> Runtime:
         """The transport, upstream overrides and credentials the entries hand to the adapters."""
-        return Runtime(_LazyTransport(), self.upstreams(capabilities), self.credentials)
-
-
-class _LazyTransport:
-    """The urllib3 transport, imported on the first upstream call rather than on the cold start
-    (~30 ms an MCP tools/list or a REST 400 never needs)."""
-
-    def __init__(self) -> None:
-        self._transport: Transport | None = None
-
-    def send(self, request: UpstreamRequest, operation: str) -> UpstreamResponse:
-        if self._transport is None:
-            from .consumes.transport import Urllib3Transport
-
-            self._transport = Urllib3Transport()
-        return self._transport.send(request, operation)
+        return Runtime(LazyTransport(), self.upstreams(capabilities), self.credentials)

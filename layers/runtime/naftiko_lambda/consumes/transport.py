@@ -5,64 +5,57 @@ than requests: it is what requests runs on, and importing it costs ~25 ms of a c
 requests costs ~60 ms (bench/rest_handler.py). requests is imported only for HTTP Digest, whose
 challenge-response it already implements.
 
-Retries only for idempotent methods on 429/502/503/504, honouring Retry-After up to
-RETRY_AFTER_CAP_S. Redirects are followed only to the same scheme and host. Bodies are read up
-to MAX_BODY_BYTES, Lambda's synchronous response limit. Foreign exceptions are translated into
-errors.py's tree here, with the cause kept.
+Every send stays inside the invocation's Deadline: connect and read timeouts never exceed the
+time left, a watchdog shuts a body read down at the deadline (a read timeout is per socket read,
+so an upstream that drips a byte a second would otherwise hold the call forever), and retries
+and Retry-After waits happen only when time is left for another attempt.
+
+Retries: idempotent methods on 429/502/503/504, honouring Retry-After up to RETRY_AFTER_CAP_S;
+any method when the connection could not be made (nothing was sent). Redirects: followed only to
+the same scheme and host (a redirect elsewhere is an error, never a carrier of our credentials);
+a 303, or a 301/302 after a write, is followed as a GET without the body. Bodies are read up to
+MAX_BODY_BYTES. Foreign exceptions are translated into errors.py's tree here, with the cause kept.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from urllib3.exceptions import (
+    ConnectTimeoutError,
     HTTPError,
-    MaxRetryError,
     NewConnectionError,
     ProtocolError,
     ReadTimeoutError,
     TimeoutError,
 )
-from urllib3.util.retry import Retry
 
-from ..errors import UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
+from ..deadline import Deadline, now_or_default
+from ..errors import UpstreamError, UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
 from .request import UpstreamRequest
 from .response import UpstreamResponse
 
 CONNECT_TIMEOUT_S = 3.05
-"""Time to open a connection to the upstream (seconds)."""
+"""Longest wait for a connection to the upstream (seconds)."""
 READ_TIMEOUT_S = 20.0
-"""Time to wait between bytes of the upstream's answer; keeps the whole call under API Gateway's 29 s."""
+"""Longest wait between bytes of the upstream's answer (seconds); the deadline bounds the whole."""
 MAX_BODY_BYTES = 6 * 1024 * 1024
 """Largest upstream body accepted: Lambda's synchronous response payload limit (bytes)."""
 RETRY_AFTER_CAP_S = 5.0
 """Longest Retry-After honoured before giving up and returning the 429/503 (seconds)."""
+MIN_ATTEMPT_S = 1.0
+"""Least time that must be left after a wait for another attempt to be worth making (seconds)."""
+MAX_RETRIES = 2
 MAX_REDIRECTS = 3
+BACKOFF_S = 0.2
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-class _CappedRetry(Retry):
-    """urllib3 Retry that will not sleep longer than RETRY_AFTER_CAP_S on a Retry-After."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, RETRY_AFTER_CAP_S)
-
-
-RETRY = _CappedRetry(
-    total=2,
-    connect=2,
-    read=0,
-    status=2,
-    allowed_methods=IDEMPOTENT,
-    status_forcelist=(429, 502, 503, 504),
-    backoff_factor=0.2,
-    respect_retry_after_header=True,
-    raise_on_status=False,
-    redirect=False,
-)
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 # Module-level on purpose: pooled keep-alive connections survive warm invocations.
 # Cleared by reset_pool() (tests).
@@ -72,7 +65,7 @@ _POOL: urllib3.PoolManager | None = None
 def pool() -> urllib3.PoolManager:
     global _POOL
     if _POOL is None:
-        _POOL = urllib3.PoolManager(num_pools=16, maxsize=16, retries=RETRY)
+        _POOL = urllib3.PoolManager(num_pools=16, maxsize=16, retries=False)
     return _POOL
 
 
@@ -90,44 +83,122 @@ class Urllib3Transport:
         self.connect_timeout_s = connect_timeout_s or CONNECT_TIMEOUT_S
         self.read_timeout_s = read_timeout_s or READ_TIMEOUT_S
 
-    def send(self, request: UpstreamRequest, operation: str) -> UpstreamResponse:
+    def send(self, request: UpstreamRequest, operation: str, deadline: Deadline | None = None) -> UpstreamResponse:
+        deadline = deadline or now_or_default()
         if request.digest_auth:
-            return _send_digest(request, operation, (self.connect_timeout_s, self.read_timeout_s))
-        url = request.url
-        for _ in range(MAX_REDIRECTS + 1):
-            response = self._send_once(request, url, operation)
+            deadline.check(operation)
+            return _send_digest(request, operation, self._timeouts(deadline))
+        method, url, headers, body = request.method, request.url, dict(request.headers), request.body
+        attempt = redirects = 0
+        while True:
+            deadline.check(operation)
+            try:
+                response = self._send_once(method, url, headers, body, operation, deadline)
+            except _NotConnected as exc:
+                if attempt < MAX_RETRIES and deadline.remaining() > BACKOFF_S * 2**attempt + MIN_ATTEMPT_S:
+                    time.sleep(BACKOFF_S * 2**attempt)
+                    attempt += 1
+                    continue
+                raise exc.error from exc
             location = response.headers.get("location")
-            if response.status not in (301, 302, 303, 307, 308) or not location:
-                return response
-            target = urljoin(url, location)
-            here, there = urlsplit(url), urlsplit(target)
-            if (here.scheme, here.netloc) != (there.scheme, there.netloc):
-                return response  # never carry credentials to another host: hand back the 3xx
-            url = target
-        return response
+            if response.status in REDIRECTS and location:
+                target = urljoin(url, location)
+                here, there = urlsplit(url), urlsplit(target)
+                if (here.scheme, here.netloc) != (there.scheme, there.netloc):
+                    raise UpstreamError(
+                        operation,
+                        f"upstream redirected to another host ({there.netloc}): not followed",
+                        status=response.status,
+                        body=None,
+                    )
+                if redirects >= MAX_REDIRECTS:
+                    return response
+                if response.status == 303 or (response.status in (301, 302) and method not in ("GET", "HEAD")):
+                    # RFC 9110 15.4.4: see the result with a GET; the write is never sent again.
+                    method, body = "GET", None
+                    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")}
+                url, redirects = target, redirects + 1
+                continue
+            if method in IDEMPOTENT and response.status in RETRY_STATUSES and attempt < MAX_RETRIES:
+                wait = min(_retry_after(response) or BACKOFF_S * 2**attempt, RETRY_AFTER_CAP_S)
+                if deadline.remaining() - wait >= MIN_ATTEMPT_S:
+                    time.sleep(wait)
+                    attempt += 1
+                    continue
+            return response
 
-    def _send_once(self, request: UpstreamRequest, url: str, operation: str) -> UpstreamResponse:
-        timeout = urllib3.Timeout(connect=self.connect_timeout_s, read=self.read_timeout_s)
+    def _timeouts(self, deadline: Deadline) -> tuple[float, float]:
+        left = max(deadline.remaining(), 0.001)
+        return min(self.connect_timeout_s, left), min(self.read_timeout_s, left)
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        operation: str,
+        deadline: Deadline,
+    ) -> UpstreamResponse:
+        connect_s, read_s = self._timeouts(deadline)
         try:
             response = pool().request(
-                request.method,
+                method,
                 url,
-                headers=dict(request.headers),
-                body=request.body,
-                timeout=timeout,
+                headers=headers,
+                body=body,
+                timeout=urllib3.Timeout(connect=connect_s, read=read_s),
                 redirect=False,
+                retries=False,
                 preload_content=False,
             )
-            try:
-                body = _read_capped(response, operation)
-            finally:
-                response.release_conn()
-        except MaxRetryError as exc:
-            raise _translate(exc.reason, operation) from exc
+        except (NewConnectionError, ConnectTimeoutError) as exc:
+            raise _NotConnected(_translate(exc, operation)) from exc
         except HTTPError as exc:
             raise _translate(exc, operation) from exc
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return UpstreamResponse(response.status, headers, body)
+        # The watchdog: shut the read down at the deadline, however slowly the bytes come.
+        fired = threading.Event()
+
+        def stop() -> None:
+            fired.set()
+            response.shutdown()
+
+        watchdog = threading.Timer(deadline.remaining(), stop)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            data = _read_capped(response, operation)
+        except HTTPError as exc:
+            if fired.is_set():
+                raise UpstreamTimeout(operation, "upstream did not finish its answer in time") from exc
+            raise _translate(exc, operation) from exc
+        finally:
+            watchdog.cancel()
+            response.release_conn()
+        if fired.is_set():  # a shut-down read may end quietly: what was read is not the whole answer
+            raise UpstreamTimeout(operation, "upstream did not finish its answer in time")
+        headers_out = {k.lower(): v for k, v in response.headers.items()}
+        return UpstreamResponse(response.status, headers_out, data)
+
+
+class _NotConnected(Exception):
+    """No connection was made: nothing was sent, so any method may try again."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _retry_after(response: UpstreamResponse) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 def _translate(exc: BaseException | None, operation: str) -> Exception:
@@ -146,7 +217,10 @@ def _read_capped(response: Any, operation: str) -> bytes:
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
     chunks, size = [], 0
-    for chunk in response.stream(65536):
+    while True:
+        chunk = response.read1(65536)  # returns what has arrived: the watchdog can stop a drip
+        if not chunk:
+            break
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
@@ -155,7 +229,11 @@ def _read_capped(response: Any, operation: str) -> bytes:
 
 
 def _send_digest(request: UpstreamRequest, operation: str, timeout: tuple[float, float]) -> UpstreamResponse:
-    """HTTP Digest (RFC 7616) through requests, which implements the challenge-response."""
+    """HTTP Digest (RFC 7616) through requests, which implements the challenge-response.
+
+    Bounded by the connect and read timeouts the deadline allows (no watchdog: requests hides
+    the response object until the exchange is done).
+    """
     import requests
     from requests.auth import HTTPDigestAuth
 

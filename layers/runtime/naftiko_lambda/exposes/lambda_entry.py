@@ -10,7 +10,7 @@ from typing import Any
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
-from .. import observability
+from .. import deadline, observability
 from ..capability.model import Capability
 from ..settings import Settings
 
@@ -25,7 +25,7 @@ def _request_id(event: dict[str, Any], context: Any) -> str | None:
     return request_context.get("requestId") if isinstance(request_context, dict) else None
 
 
-def wrap(app: Any, *, tracing: bool = False) -> LambdaHandler:
+def wrap(app: Any, *, tracing: bool = False, ceiling_s: float = deadline.DEFAULT_CEILING_S) -> LambdaHandler:
     """A Lambda handler around an ASGI app.
 
     lifespan off: our apps have no startup work, and Mangum would run the lifespan on every
@@ -43,8 +43,10 @@ def wrap(app: Any, *, tracing: bool = False) -> LambdaHandler:
             loop = None
         if loop is None or loop.is_closed():
             asyncio.set_event_loop(asyncio.new_event_loop())
-        # The request id is the correlation id of every log line of this invocation.
+        # The request id is the correlation id of every log line of this invocation; the deadline
+        # bounds every upstream call it makes (deadline.py).
         observability.current_request_id.set(_request_id(event, context))
+        deadline.current.set(deadline.for_invocation(context, ceiling_s))
         return mangum(event, context)
 
     return handler

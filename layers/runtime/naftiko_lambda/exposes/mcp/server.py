@@ -17,6 +17,7 @@ from anyio import to_thread
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
+from ... import deadline
 from ...errors import InvocationError, NaftikoError, UpstreamError
 from ...invoke import Runtime
 from ..inputs import check_inputs
@@ -76,7 +77,9 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
             if not isinstance(raw, dict):
                 raise InvocationError(params.name, None, "arguments must be an object")
             inputs = check_inputs(entry.operation.inputs, raw, params.name, from_text=False)
-            outcome = await to_thread.run_sync(runtime.call, entry.capability, entry.operation, inputs)
+            outcome = await to_thread.run_sync(
+                runtime.call, entry.capability, entry.operation, inputs, deadline.current.get()
+            )
         except NaftikoError as exc:
             return failure(exc)
         return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
@@ -113,7 +116,7 @@ def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
             return await to_thread.run_sync(res.read_static, resource, uri)
         try:
             inputs = check_inputs(resource.inputs, values, resource.name, from_text=False)
-            outcome = await to_thread.run_sync(runtime.call, entry.capability, resource, inputs)
+            outcome = await to_thread.run_sync(runtime.call, entry.capability, resource, inputs, deadline.current.get())
         except InvocationError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
         except NaftikoError as exc:

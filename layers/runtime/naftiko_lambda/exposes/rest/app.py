@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ... import deadline
 from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
 from ...errors import NaftikoError
@@ -107,7 +108,7 @@ def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
                 return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             inputs = collect_inputs(entry.inputs, request, body, path_params, name)
-            outcome = await run_in_threadpool(runtime.call, capability, operation, inputs)
+            outcome = await run_in_threadpool(runtime.call, capability, operation, inputs, deadline.current.get())
         except NaftikoError as exc:
             return problem_for(exc)
         except Exception:

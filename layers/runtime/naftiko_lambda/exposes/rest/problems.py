@@ -36,6 +36,9 @@ def problem_for(exc: NaftikoError) -> JSONResponse:
         return problem(504, "Upstream timeout", str(exc), step=step)
     if isinstance(exc, UpstreamError):
         upstream = {"status": exc.status, "body": exc.body} if exc.status is not None else None
+        if exc.status in (401, 403):
+            # The upstream refused *our* credentials: a gateway fault, not "your key is wrong".
+            return problem(502, "Upstream refused our credentials", str(exc), upstream=upstream, step=step)
         if exc.status is not None and 400 <= exc.status < 500 and type(exc) is UpstreamError:
             return problem(exc.status, "Upstream rejected the request", str(exc), upstream=upstream, step=step)
         return problem(502, "Bad gateway", str(exc), upstream=upstream, step=step)
