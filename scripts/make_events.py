@@ -98,7 +98,7 @@ URL: dict[str, Any] = {
     "rawQueryString": "",
     "headers": {
         "accept": "application/json, text/event-stream",
-        "authorization": "Bearer local-dev-token",
+        "authorization": "Bearer local-dev-token-change-me-0123456789abcdef",
         "content-type": "application/json",
         "host": "abcdefghijklmnopqrstuvwxyz123456.lambda-url.us-east-1.on.aws",
         "mcp-protocol-version": "2025-11-25",

@@ -22,7 +22,7 @@ from ..conftest import CAPABILITIES, EVENTS, ROOT, SEED_ENV
 from ..support.mcp_lambda import FUNCTION_URL, LambdaTransport, UvicornServer, function_url_event
 from ..support.upstream import Reply, UpstreamServer
 
-TOKEN = "test-mcp-token"
+TOKEN = "test-mcp-token-0123456789abcdef0123456"
 SEED_CAPABILITIES = load_capabilities(CAPABILITIES)
 ALL_TOOLS = sum(len(c.tools) for c in SEED_CAPABILITIES)
 MODES = ["auto", "legacy"]

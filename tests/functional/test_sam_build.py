@@ -86,7 +86,7 @@ def test_built_rest_function_answers_with_only_its_layer(built: Path) -> None:
 
 def test_built_mcp_function_answers_with_only_its_layer(built: Path) -> None:
     event = json.loads((EVENTS / "mcp-tools-list.function-url.json").read_text())
-    env = {"CAPABILITIES_DIR": "capabilities", "MCP_BEARER_TOKENS": "local-dev-token"}
+    env = {"CAPABILITIES_DIR": "capabilities", "MCP_BEARER_TOKENS": "local-dev-token-change-me-0123456789abcdef"}
     response = _invoke(built, "McpFunction", "mcp_server.handler", event, env)
     assert response["statusCode"] == 200, response
     assert len(json.loads(response["body"])["result"]["tools"]) == 50

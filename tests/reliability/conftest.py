@@ -18,7 +18,7 @@ from ..support.mcp_lambda import LambdaTransport
 from ..support.upstream import UpstreamServer
 
 CANARY = "CANARY-5ecret-9f8e7d6c5b4a"
-MCP_TOKEN = "reliability-mcp-token"
+MCP_TOKEN = "reliability-mcp-token-0123456789abcdef"
 CAPS = load_capabilities(CAPABILITIES)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "local-dev-token"
+TOKEN = "load-test-mcp-token-0123456789abcdef0123"
 
 
 @contextmanager
@@ -40,6 +40,7 @@ def serve_process(log: Path) -> Iterator[str]:
         if not k.endswith(("_API_KEY", "_TOKEN")) and not k.startswith(("UPSTREAM_BASE_URI_", "MCP_"))
     }
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    env["MCP_BEARER_TOKENS"] = TOKEN
     with log.open("w") as stderr:
         process = subprocess.Popen(
             [

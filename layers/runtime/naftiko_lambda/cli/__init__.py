@@ -23,8 +23,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     serve = commands.add_parser("serve", help="run REST and MCP locally through the Lambda handlers")
     serve.add_argument("--capabilities", type=Path, default=Path("capabilities"), help="folder of capability specs")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (loopback unless --allow-remote)")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host: other machines can reach it"
+    )
+    serve.add_argument(
+        "--timeout", type=float, default=28.0, help="seconds an invocation may take, as a function's timeout (28)"
+    )
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--sandbox", dest="sandbox", action="store_true", default=None, help="always use the sandbox")
     mode.add_argument("--live", dest="sandbox", action="store_false", help="never use the sandbox")
@@ -53,7 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .serve import serve as run_server
 
         try:
-            return run_server(args.capabilities.resolve(), args.host, args.port, args.sandbox)
+            return run_server(
+                args.capabilities.resolve(),
+                args.host,
+                args.port,
+                args.sandbox,
+                allow_remote=args.allow_remote,
+                ceiling_s=args.timeout,
+            )
         except SpecError as exc:
             print(exc, file=sys.stderr)
             return 1

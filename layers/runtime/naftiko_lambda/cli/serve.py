@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from ..capability.load import load_capabilities
+from ..deadline import DEFAULT_CEILING_S
+from ..exposes.mcp.security import MIN_TOKEN_CHARS
 from ..settings import Settings, env_suffix
+from .guard import is_loopback, refusal
 from .lambda_events import function_url_event, lambda_response, rest_event
 from .sandbox import SANDBOX_TOKEN, Sandbox
 
-DEFAULT_MCP_TOKEN = "local-dev-token"  # noqa: S105 - local dev server on loopback only, printed at start
-"""Bearer token the local MCP endpoint accepts when MCP_BEARER_TOKENS is not set."""
+TOKEN_BYTES = 32
+"""Randomness of the MCP token a run makes when MCP_BEARER_TOKENS is not set (bytes; printed at start)."""
 WORKERS = 16
 """Concurrent Lambda 'instances' (threads, each with its own event loop)."""
 
@@ -49,7 +53,8 @@ def prepare_environ(
     use_sandbox = _needs_sandbox(environ, keys) if sandbox is None else sandbox
     env = dict(environ)
     env["CAPABILITIES_DIR"] = str(capabilities_dir)
-    env.setdefault("MCP_BEARER_TOKENS", DEFAULT_MCP_TOKEN)
+    if not env.get("MCP_BEARER_TOKENS"):
+        env["MCP_BEARER_TOKENS"] = secrets.token_urlsafe(TOKEN_BYTES)  # fresh each run, printed in the banner
     if use_sandbox:
         for key in keys:
             env[key] = SANDBOX_TOKEN
@@ -62,7 +67,15 @@ def prepare_environ(
 class LocalGateway:
     """ASGI app: the local stand-in for API Gateway + the function URL + (maybe) the upstreams."""
 
-    def __init__(self, capabilities_dir: Path, environ: Mapping[str, str], sandbox: Sandbox | None) -> None:
+    def __init__(
+        self,
+        capabilities_dir: Path,
+        environ: Mapping[str, str],
+        sandbox: Sandbox | None,
+        *,
+        remote: bool = False,
+        ceiling_s: float = DEFAULT_CEILING_S,
+    ) -> None:
         from ..exposes.lambda_entry import wrap
         from ..exposes.mcp.handler import build_mcp_app
         from ..exposes.rest.handler import create_handler as create_rest
@@ -70,17 +83,23 @@ class LocalGateway:
         settings = Settings.from_environ(environ)
         self.capabilities = {c.name: c for c in load_capabilities(capabilities_dir)}
         self.rest = {
-            name: create_rest(Settings.from_environ({**environ, "CAPABILITY_FILE": str(Path(c.source).resolve())}))
+            name: create_rest(
+                Settings.from_environ({**environ, "CAPABILITY_FILE": str(Path(c.source).resolve())}),
+                ceiling_s=ceiling_s,
+            )
             for name, c in self.capabilities.items()
         }
         from mcp.server.transport_security import TransportSecuritySettings
 
-        local_only = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
+        # guard.py checks Host and Origin for every route; the SDK's own check agrees on loopback.
+        security = TransportSecuritySettings(
+            enable_dns_rebinding_protection=not remote,
             allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
             allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"],
         )
-        self.mcp = wrap(build_mcp_app(settings, security_settings=local_only))
+        # A developer's own MCP_BEARER_TOKENS may be short here (a warning says so); the default is random.
+        self.mcp = wrap(build_mcp_app(settings, security_settings=security, min_token_chars=1), ceiling_s=ceiling_s)
+        self.remote = remote
         self.sandbox = sandbox
         self.executor = ThreadPoolExecutor(
             WORKERS, initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop())
@@ -104,6 +123,12 @@ class LocalGateway:
                 break
         path, method = scope["path"], scope["method"]
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        refused = refusal(method, {k.lower(): v for k, v in headers}, body, remote=self.remote)
+        if refused is not None:
+            status, reason = refused
+            problem = {"type": "about:blank", "title": "Refused by serve", "status": status, "detail": reason}
+            await _send(send, status, [("content-type", "application/problem+json")], json.dumps(problem).encode())
+            return
         first = path.lstrip("/").split("/", 1)[0]
         if first == "_sandbox" and self.sandbox is not None:
             await self._sandbox(send, method, path, scope["query_string"], dict(headers), body)
@@ -155,13 +180,42 @@ async def _send(send: Any, status: int, headers: list[tuple[str, str]], body: by
     await send({"type": "http.response.body", "body": body})
 
 
-def serve(capabilities_dir: Path, host: str, port: int, sandbox: bool | None) -> int:
-    import uvicorn
-
-    base_url = f"http://{host}:{port}"
+def serve(
+    capabilities_dir: Path,
+    host: str,
+    port: int,
+    sandbox: bool | None,
+    *,
+    allow_remote: bool = False,
+    ceiling_s: float = DEFAULT_CEILING_S,
+) -> int:
+    """Run the gateway until interrupted; 2 (with a message) when it must not start."""
+    if not is_loopback(host) and not allow_remote:
+        print(
+            f"serve: refusing to listen on {host}: anyone who can reach it could call the upstreams with your keys. "
+            "Use --allow-remote to do it anyway (the MCP endpoint then needs the printed token).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        import uvicorn
+    except ImportError:
+        print("serve needs uvicorn: pip install 'naftiko-lambda[serve]'", file=sys.stderr)
+        return 2
+    base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104 - a name, not a bind
+    user_token = bool(os.environ.get("MCP_BEARER_TOKENS"))
     environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox)
-    gateway = LocalGateway(capabilities_dir, environ, Sandbox() if use_sandbox else None)
+    gateway = LocalGateway(
+        capabilities_dir, environ, Sandbox() if use_sandbox else None, remote=allow_remote, ceiling_s=ceiling_s
+    )
     banner(gateway, base_url, environ, use_sandbox)
+    if allow_remote:
+        print(
+            f"  WARNING: listening on {host} with --allow-remote: other machines can reach this server.",
+            file=sys.stderr,
+        )
+    if user_token and any(len(t.strip()) < MIN_TOKEN_CHARS for t in environ["MCP_BEARER_TOKENS"].split(",")):
+        print(f"  WARNING: an MCP_BEARER_TOKENS token is shorter than {MIN_TOKEN_CHARS} characters.", file=sys.stderr)
     uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="on")
     return 0
 

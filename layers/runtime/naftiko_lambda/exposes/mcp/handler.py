@@ -13,10 +13,16 @@ from ...capability.load import load_capabilities
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
 from .http import McpHttpApp
-from .security import BearerTokens
+from .security import MIN_TOKEN_CHARS, BearerTokens
 
 
-def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHttpApp:
+def build_mcp_app(
+    settings: Settings, *, security_settings: Any = None, min_token_chars: int = MIN_TOKEN_CHARS
+) -> McpHttpApp:
+    """The MCP app for CAPABILITIES_DIR with the deployment's bearer check (unless MCP_AUTH=none).
+
+    ``min_token_chars`` is lowered only by `serve`, for a developer's own short local token.
+    """
     folder = Path(settings.get("CAPABILITIES_DIR") or "capabilities")
     if not folder.is_absolute():
         folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
@@ -24,8 +30,9 @@ def build_mcp_app(settings: Settings, *, security_settings: Any = None) -> McpHt
     report_unserved(capabilities)
     tokens = None
     if (settings.get("MCP_AUTH") or "bearer").lower() != "none":
-        listed = tuple(t.strip() for t in (settings.get("MCP_BEARER_TOKENS") or "").split(",") if t.strip())
-        tokens = BearerTokens(listed, settings.get("MCP_TOKENS_SECRET") or None)
+        tokens = BearerTokens.from_setting(
+            settings.get("MCP_BEARER_TOKENS"), settings.get("MCP_TOKENS_SECRET") or None, min_chars=min_token_chars
+        )
     if security_settings is None:
         from mcp.server.transport_security import TransportSecuritySettings
 

@@ -23,6 +23,7 @@ from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
 from ...errors import CredentialError
 from ...invoke import Runtime
+from ...observability import current_request_id, logger
 from ..inbound import challenge, is_authorized
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
@@ -101,8 +102,11 @@ class McpHttpApp:
         assert endpoint is not None
         try:
             denied = self._denied(endpoint, scope)
-        except CredentialError:
-            await _reply(send, 503, _error(-32603, "the MCP token store is not available"))
+        except CredentialError as exc:  # fail closed, and say why in the log (never a token)
+            logger().error(
+                "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}
+            )
+            await _reply(send, 503, _error(-32603, "the MCP endpoint's credentials are not available"))
             return
         if denied is not None:
             await _reply(send, 401, _error(-32001, "credentials are required"), {"WWW-Authenticate": denied})

@@ -1,34 +1,86 @@
-"""Inbound bearer check for the MCP endpoint: on by default, constant-time comparison.
+"""Inbound bearer check for the MCP endpoint: on by default, fails closed, constant-time comparison.
 
-Accepted tokens come from MCP_BEARER_TOKENS (comma-separated; local runs) or from the Secrets
-Manager secret MCP_TOKENS_SECRET names (JSON ``{"token": "..."}`` as the stack generates it, or
-``{"tokens": ["...", "..."]}`` during a rotation), read through Powertools
-with a TTL cache. MCP_AUTH=none turns the check off (document why where you do it).
+Accepted tokens come from MCP_BEARER_TOKENS (comma-separated) or from the Secrets Manager secret
+MCP_TOKENS_SECRET names: JSON ``{"token": "..."}`` as the stack generates it, or
+``{"tokens": ["...", "..."]}`` during a rotation, read through Powertools with a TTL cache.
+Every token is at least MIN_TOKEN_CHARS long. Any other shape (a string where a list belongs,
+a short token, no token at all) is a configuration error: every request is answered 503 and
+one log line says why; it is never read as "accept these characters". MCP_AUTH=none turns the
+check off (document why where you do it).
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...errors import CredentialError
 
 TOKENS_TTL_S = 300
 """How long fetched tokens are reused before Secrets Manager is asked again (seconds)."""
+MIN_TOKEN_CHARS = 32
+"""Shortest accepted bearer token (characters): long enough that guessing is hopeless."""
+
+
+def parse_tokens(document: Any, where: str, *, min_chars: int = MIN_TOKEN_CHARS) -> tuple[str, ...]:
+    """The tokens of a secret document (``{"token": s}`` or ``{"tokens": [s, ...]}``).
+
+    Raises CredentialError naming ``where`` and what is wrong (never a token).
+    """
+    if not isinstance(document, dict) or not ({"token", "tokens"} & set(document)):
+        raise CredentialError(where, 'must be a JSON object with "token" (a string) or "tokens" (a list of strings)')
+    tokens: list[Any] = []
+    if "tokens" in document:
+        if not isinstance(document["tokens"], list):
+            raise CredentialError(where, '"tokens" must be a list of strings, not a single string')
+        tokens += document["tokens"]
+    if "token" in document:
+        tokens.append(document["token"])
+    return check_tokens(tokens, where, min_chars=min_chars)
+
+
+def check_tokens(tokens: Sequence[Any], where: str, *, min_chars: int = MIN_TOKEN_CHARS) -> tuple[str, ...]:
+    if not tokens:
+        raise CredentialError(where, "holds no token")
+    for position, token in enumerate(tokens, 1):
+        if not isinstance(token, str) or len(token) < min_chars:
+            raise CredentialError(where, f"token {position} is not a string of at least {min_chars} characters")
+    return tuple(tokens)
 
 
 @dataclass
 class BearerTokens:
+    """The accepted tokens: given (``tokens``), or read from ``secret_id``; ``error`` when the
+    configuration is unusable (then every check raises CredentialError: a 503)."""
+
     tokens: tuple[str, ...] = ()
     secret_id: str | None = None
+    error: CredentialError | None = None
     _cached: tuple[str, ...] | None = field(default=None, repr=False)
 
+    @classmethod
+    def from_setting(
+        cls, listed: str | None, secret_id: str | None, *, min_chars: int = MIN_TOKEN_CHARS
+    ) -> BearerTokens:
+        """From MCP_BEARER_TOKENS (comma-separated) or MCP_TOKENS_SECRET; neither is an error."""
+        if listed and listed.strip():
+            try:
+                tokens = check_tokens([t.strip() for t in listed.split(",")], "MCP_BEARER_TOKENS", min_chars=min_chars)
+            except CredentialError as exc:
+                return cls(error=exc)
+            return cls(tokens=tokens)
+        if secret_id:
+            return cls(secret_id=secret_id)
+        return cls(error=CredentialError("MCP_BEARER_TOKENS", "no MCP token is configured (or set MCP_AUTH=none)"))
+
     def accepted(self) -> tuple[str, ...]:
+        if self.error is not None:
+            raise self.error
         if self.tokens:
             return self.tokens
-        if not self.secret_id:
-            return ()
         from aws_lambda_powertools.utilities import parameters
 
         from ...credentials import secrets_provider
@@ -38,13 +90,14 @@ class BearerTokens:
             document = json.loads(raw) if isinstance(raw, str) else raw
         except (parameters.exceptions.GetParameterError, ValueError) as exc:
             raise CredentialError("MCP_TOKENS_SECRET", "the MCP token secret cannot be read") from exc
-        if not isinstance(document, dict):
-            return ()
-        found = [*(document.get("tokens") or ()), document.get("token")]
-        return tuple(t for t in found if isinstance(t, str) and t)
+        return parse_tokens(document, "MCP_TOKENS_SECRET")
 
     def check(self, authorization: str | None) -> bool:
-        """True when ``Authorization: Bearer <token>`` names an accepted token."""
+        """True when ``Authorization: Bearer <token>`` names an accepted token.
+
+        Raises CredentialError when the accepted tokens cannot be known (misconfigured, unreadable).
+        """
+        accepted = self.accepted()
         if not authorization:
             return False
         scheme, _, token = authorization.partition(" ")
@@ -52,6 +105,6 @@ class BearerTokens:
         if scheme.lower() != "bearer" or not token:
             return False
         ok = False
-        for accepted in self.accepted():  # compare with every token: timing says nothing
-            ok |= hmac.compare_digest(token.encode(), accepted.encode())
+        for candidate in accepted:  # compare with every token: timing says nothing
+            ok |= hmac.compare_digest(token.encode(), candidate.encode())
         return ok

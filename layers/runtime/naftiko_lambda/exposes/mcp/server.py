@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import mcp_types as types
@@ -20,6 +20,7 @@ from mcp.shared.exceptions import MCPError
 from ... import deadline
 from ...errors import InvocationError, NaftikoError, UpstreamError
 from ...invoke import Runtime
+from ...observability import current_request_id, logger
 from ..inputs import check_inputs
 from . import resources as res
 from .results import failure, success
@@ -89,7 +90,26 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
         handlers.update(_resource_handlers(endpoint, runtime))
     if endpoint.prompts:
         handlers.update(_prompt_handlers(endpoint))
-    return Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **handlers)
+    guarded: dict[str, Any] = {name: _guarded(handler) for name, handler in handlers.items()}
+    server: Server[Any] = Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **guarded)
+    return server
+
+
+def _guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """A handler whose unexpected failures become JSON-RPC -32603 with a correlation id: the
+    caller never sees an internal message or a traceback, the log has the whole story."""
+
+    async def run(ctx: Any, params: Any) -> T:
+        try:
+            return await handler(ctx, params)
+        except MCPError:
+            raise
+        except Exception:
+            correlation = current_request_id.get()
+            logger().exception("unexpected error", extra={"method": handler.__name__, "correlation_id": correlation})
+            raise MCPError(INTERNAL_ERROR, f"internal error (correlation id {correlation})") from None
+
+    return run
 
 
 def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:

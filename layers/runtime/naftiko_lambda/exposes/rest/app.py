@@ -112,15 +112,12 @@ def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
         except NaftikoError as exc:
             return problem_for(exc)
         except Exception:
+            correlation = current_request_id.get()
             logger().exception(
                 "unexpected error",
-                extra={
-                    "capability": capability.name,
-                    "operation": operation.name,
-                    "correlation_id": current_request_id.get(),
-                },
+                extra={"capability": capability.name, "operation": operation.name, "correlation_id": correlation},
             )
-            return problem(500, "Internal error", "the request could not be completed")
+            return problem(500, "Internal error", "the request could not be completed", correlation_id=correlation)
         if outcome.data is None and outcome.status in (204, 205, 304):
             return Response(status_code=outcome.status)
         return JSONResponse(outcome.data, status_code=outcome.status)

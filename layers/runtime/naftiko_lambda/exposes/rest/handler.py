@@ -9,12 +9,13 @@ import os
 from pathlib import Path
 
 from ...capability.load import load_capability
+from ...deadline import DEFAULT_CEILING_S
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
 from .app import build_app
 
 
-def create_handler(settings: Settings) -> LambdaHandler:
+def create_handler(settings: Settings, *, ceiling_s: float = DEFAULT_CEILING_S) -> LambdaHandler:
     """A Mangum handler for the capability file named by the settings (CAPABILITY_FILE)."""
     name = settings.get("CAPABILITY_FILE")
     if not name:
@@ -25,7 +26,7 @@ def create_handler(settings: Settings) -> LambdaHandler:
     capability = load_capability(path)
     report_unserved((capability,))
     app = build_app(capability, settings.runtime((capability,)))
-    return wrap(app, tracing=settings.tracing)
+    return wrap(app, tracing=settings.tracing, ceiling_s=ceiling_s)
 
 
 handler = lazy_handler(create_handler)
