@@ -54,20 +54,21 @@ def _huge(handler: Any) -> None:
     handler.wfile.write(b"[" + b"1," * ((size - 3) // 2) + b"1]")
 
 
-# name -> (upstream replies, expected REST status, whether the upstream gets the call)
-UPSTREAM_FAULTS: dict[str, tuple[list[Reply], int]] = {
-    "slower than the timeout": ([Reply(200, {}, delay_s=0.8)], 504),
-    "connection reset mid-body": ([Reply(action=_reset_mid_body)], 502),
+# name -> (upstream replies, expected REST status, how many times a GET is sent)
+UPSTREAM_FAULTS: dict[str, tuple[list[Reply], int, int]] = {
+    "slower than the timeout": ([Reply(200, {}, delay_s=0.8)], 504, 1),
+    "connection reset mid-body": ([Reply(action=_reset_mid_body)], 502, 1),
     "429 with Retry-After": (
         [Reply(429, {"message": "slow down"}, {"Retry-After": "0", "Content-Type": "application/json"})],
         429,
+        3,
     ),
-    "503 Service Unavailable": ([Reply(503, "unavailable", {"Retry-After": "0"})], 502),
-    "500 with JSON": ([Reply(500, {"error": "boom"})], 502),
-    "invalid JSON": ([Reply(200, "{broken")], 502),
-    "HTML error page": ([Reply(200, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"})], 502),
-    "body over 6 MB (declared)": ([Reply(action=_declared_huge)], 502),
-    "body over 6 MB (streamed)": ([Reply(action=_huge)], 502),
+    "503 Service Unavailable": ([Reply(503, "unavailable", {"Retry-After": "0"})], 502, 3),
+    "500 with JSON": ([Reply(500, {"error": "boom"})], 502, 1),
+    "invalid JSON": ([Reply(200, "{broken")], 502, 1),
+    "HTML error page": ([Reply(200, "<html><body>Bad Gateway</body></html>", {"Content-Type": "text/html"})], 502, 1),
+    "body over 6 MB (declared)": ([Reply(action=_declared_huge)], 502, 1),
+    "body over 6 MB (streamed)": ([Reply(action=_huge)], 502, 1),
 }
 
 
@@ -94,7 +95,7 @@ def _mcp_call(transport: LambdaTransport, name: str, arguments: dict[str, Any]) 
 @pytest.mark.parametrize("fault", sorted(UPSTREAM_FAULTS))
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_upstream_fault(fault: str, method: str, upstream: UpstreamServer, short_timeouts: None, logs: Any) -> None:
-    replies, status = UPSTREAM_FAULTS[fault]
+    replies, status, get_sends = UPSTREAM_FAULTS[fault]
     environ = canary_environ(upstream.url, CAPABILITY_FILE=str(CAPABILITIES / "m3ter-billjob.yaml"))
     rest = create_rest(Settings.from_environ(environ))
     body = {"billDate": "2026-11-01"} if method == "POST" else None
@@ -105,8 +106,11 @@ def test_upstream_fault(fault: str, method: str, upstream: UpstreamServer, short
     assert response["statusCode"] == status, (fault, method, problem)
     assert response["headers"]["content-type"] == "application/problem+json"
     sent = [r for r in upstream.received if r.method == method]
-    if method == "POST":
-        assert len(sent) == 1, f"POST sent {len(sent)} times on {fault}"
+    # Idempotent calls are retried twice on 429/502/503/504; a POST is sent exactly once.
+    assert len(sent) == (1 if method == "POST" else get_sends), f"{method} sent {len(sent)} times on {fault}"
+    assert all(r.path == "/organizations/o/billjobs" for r in sent)
+    if fault == "429 with Retry-After":
+        assert problem["upstream"] == {"status": 429, "body": {"message": "slow down"}}
 
     with LambdaTransport(lambda: create_mcp(Settings.from_environ(environ))) as transport:
         upstream.received.clear()

@@ -84,8 +84,8 @@ class LambdaTransport(httpx2.AsyncBaseTransport):
 class UvicornServer:
     """The same ASGI app served by uvicorn on 127.0.0.1 (a real HTTP socket)."""
 
-    def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    def __init__(self, app: Any, port: int = 0) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -101,9 +101,19 @@ class LocalGateway:
         self.mcp = wrap(build_mcp_app(settings, security_settings=security, min_token_chars=1), ceiling_s=ceiling_s)
         self.remote = remote
         self.sandbox = sandbox
-        self.executor = ThreadPoolExecutor(
-            WORKERS, initializer=lambda: asyncio.set_event_loop(asyncio.new_event_loop())
-        )
+        self._loops: list[asyncio.AbstractEventLoop] = []  # one per worker "Lambda instance"
+        self.executor = ThreadPoolExecutor(WORKERS, initializer=self._new_loop)
+
+    def _new_loop(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loops.append(loop)
+        asyncio.set_event_loop(loop)
+
+    def close(self) -> None:
+        """Stop the worker threads and close their event loops."""
+        self.executor.shutdown(wait=True)
+        for loop in self._loops:
+            loop.close()
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -216,7 +226,10 @@ def serve(
         )
     if user_token and any(len(t.strip()) < MIN_TOKEN_CHARS for t in environ["MCP_BEARER_TOKENS"].split(",")):
         print(f"  WARNING: an MCP_BEARER_TOKENS token is shorter than {MIN_TOKEN_CHARS} characters.", file=sys.stderr)
-    uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="on")
+    try:
+        uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="on")
+    finally:
+        gateway.close()
     return 0
 
 

@@ -120,7 +120,8 @@ class Urllib3Transport:
                 url, redirects = target, redirects + 1
                 continue
             if method in IDEMPOTENT and response.status in RETRY_STATUSES and attempt < MAX_RETRIES:
-                wait = min(_retry_after(response) or BACKOFF_S * 2**attempt, RETRY_AFTER_CAP_S)
+                asked = _retry_after(response)
+                wait = min(BACKOFF_S * 2**attempt if asked is None else asked, RETRY_AFTER_CAP_S)
                 if deadline.remaining() - wait >= MIN_ATTEMPT_S:
                     time.sleep(wait)
                     attempt += 1
