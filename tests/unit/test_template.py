@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 
 import yaml
 from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.cli.template import build_template, logical_id, render_template
+from packaging.requirements import Requirement
 
 from ..conftest import CAPABILITIES, ROOT
 
@@ -66,8 +68,70 @@ def test_functions_link_to_the_capabilities() -> None:
     assert link.is_symlink() and os.readlink(link) == "../capabilities"
 
 
-def test_layer_requirements_match_the_package() -> None:
-    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+def test_the_layer_pins_every_dependency_within_its_range() -> None:
+    """Issue 11 item 8: a deploy is reproducible: requirements.txt pins exact versions (./dev lock)."""
+    from packaging.utils import canonicalize_name
+
+    declared = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
     lines = (ROOT / "layers" / "runtime" / "requirements.txt").read_text().splitlines()
-    bundled = [line for line in lines if line and not line.startswith("#")]
-    assert bundled == declared
+    pins = {}
+    for line in lines:
+        if line and not line.startswith((" ", "#", "-")):
+            name, _, version = line.partition("==")
+            assert version, f"not an exact pin: {line}"
+            pins[canonicalize_name(name)] = version.strip()
+    for requirement in declared:
+        pinned = pins.get(canonicalize_name(requirement.name))
+        assert pinned is not None, f"{requirement.name} is not pinned: run ./dev lock"
+        assert requirement.specifier.contains(pinned), (
+            f"{requirement.name}=={pinned} is outside {requirement.specifier}"
+        )
+
+
+def test_the_package_declares_what_it_imports() -> None:
+    """starlette, urllib3, anyio, mcp-types are imported directly: they are declared, not borrowed."""
+    import re
+
+    package = ROOT / "layers" / "runtime" / "naftiko_lambda"
+    imported = set()
+    for file in package.rglob("*.py"):
+        imported |= set(re.findall(r"^\s*(?:from|import) ([a-z_0-9]+)", file.read_text(), re.M))
+    distributions = {
+        "aws_lambda_powertools": "aws-lambda-powertools",
+        "botocore": "boto3",
+        "yaml": "pyyaml",
+        "mcp_types": "mcp-types",
+    }
+    declared = {
+        Requirement(r).name for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
+    optional = {"uvicorn"}  # the [serve] extra
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "naftiko_lambda"}
+    missing = {distributions.get(m, m) for m in third_party if m not in optional} - declared
+    assert missing == set()
+
+
+def test_a_public_mcp_endpoint_needs_an_explicit_opt_in() -> None:
+    """Issue 11 item 7: McpBearerAuth=none with McpFunctionUrlAuth=NONE is refused unless AllowPublicMcp=true."""
+    template = _template()
+    rule = template["Rules"]["McpIsNotPublicByAccident"]
+    assert rule["RuleCondition"] == {
+        "Fn::And": [
+            {"Fn::Equals": [{"Ref": "McpBearerAuth"}, "none"]},
+            {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
+        ]
+    }
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Equals": [{"Ref": "AllowPublicMcp"}, "true"]}
+    assert template["Parameters"]["AllowPublicMcp"]["Default"] == "false"
+
+
+def test_the_usage_plan_throttles_and_functions_may_reserve_concurrency() -> None:
+    template = _template()
+    plan = template["Resources"]["RestApi"]["Properties"]["Auth"]["UsagePlan"]
+    assert plan["Throttle"] == {"RateLimit": {"Ref": "RestApiRateLimit"}, "BurstLimit": {"Ref": "RestApiBurstLimit"}}
+    assert plan["Quota"]["Fn::If"][0] == "HasQuota"
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            reserved = resource["Properties"]["ReservedConcurrentExecutions"]
+            assert reserved["Fn::If"][0] == ("ReserveMcp" if name == "McpFunction" else "ReserveRest")
+            assert reserved["Fn::If"][2] == {"Ref": "AWS::NoValue"}  # unset by default

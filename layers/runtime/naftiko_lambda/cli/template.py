@@ -47,6 +47,10 @@ def _secret_arn(cid: str) -> dict[str, Any]:
     return {"Fn::If": [f"Create{cid}Secret", {"Ref": f"{cid}Secret"}, {"Ref": f"{cid}SecretArn"}]}
 
 
+def _reserved(condition: str, parameter: str) -> dict[str, Any]:
+    return {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+
+
 def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
     parameters: dict[str, Any] = {
         "StageName": {"Type": "String", "Default": "prod", "Description": "API Gateway stage name"},
@@ -68,9 +72,68 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "AllowedValues": ["bearer", "none"],
             "Description": "bearer (default): MCP calls need a token from the McpTokens secret. none opts out.",
         },
+        "AllowPublicMcp": {
+            "Type": "String",
+            "Default": "false",
+            "AllowedValues": ["false", "true"],
+            "Description": "true allows McpBearerAuth=none with McpFunctionUrlAuth=NONE: an MCP endpoint anyone may call.",
+        },
+        "RestApiRateLimit": {
+            "Type": "Number",
+            "Default": 50,
+            "MinValue": 1,
+            "Description": "Usage plan: steady requests per second per API key",
+        },
+        "RestApiBurstLimit": {
+            "Type": "Number",
+            "Default": 100,
+            "MinValue": 1,
+            "Description": "Usage plan: burst of requests per API key",
+        },
+        "RestApiQuotaLimit": {
+            "Type": "Number",
+            "Default": 0,
+            "MinValue": 0,
+            "Description": "Usage plan: requests per RestApiQuotaPeriod per API key (0: no quota)",
+        },
+        "RestApiQuotaPeriod": {"Type": "String", "Default": "DAY", "AllowedValues": ["DAY", "WEEK", "MONTH"]},
+        "RestReservedConcurrency": {
+            "Type": "Number",
+            "Default": -1,
+            "MinValue": -1,
+            "Description": "Reserved concurrency of each REST function (-1: unset, the account's pool)",
+        },
+        "McpReservedConcurrency": {
+            "Type": "Number",
+            "Default": -1,
+            "MinValue": -1,
+            "Description": "Reserved concurrency of the MCP function (-1: unset, the account's pool)",
+        },
         "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"]},
     }
-    conditions: dict[str, Any] = {"RequireApiKey": {"Fn::Equals": [{"Ref": "RestApiAuth"}, "API_KEY"]}}
+    conditions: dict[str, Any] = {
+        "RequireApiKey": {"Fn::Equals": [{"Ref": "RestApiAuth"}, "API_KEY"]},
+        "HasQuota": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RestApiQuotaLimit"}, 0]}]},
+        "ReserveRest": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RestReservedConcurrency"}, -1]}]},
+        "ReserveMcp": {"Fn::Not": [{"Fn::Equals": [{"Ref": "McpReservedConcurrency"}, -1]}]},
+    }
+    rules = {
+        "McpIsNotPublicByAccident": {
+            "RuleCondition": {
+                "Fn::And": [
+                    {"Fn::Equals": [{"Ref": "McpBearerAuth"}, "none"]},
+                    {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
+                ]
+            },
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Equals": [{"Ref": "AllowPublicMcp"}, "true"]},
+                    "AssertDescription": "McpBearerAuth=none with McpFunctionUrlAuth=NONE makes the MCP endpoint public: "
+                    "set AllowPublicMcp=true if that is what you want",
+                }
+            ],
+        }
+    }
     resources: dict[str, Any] = {
         "RuntimeLayer": {
             "Type": "AWS::Serverless::LayerVersion",
@@ -88,7 +151,20 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                 "TracingEnabled": True,
                 "Auth": {
                     "ApiKeyRequired": {"Fn::If": ["RequireApiKey", True, False]},
-                    "UsagePlan": {"CreateUsagePlan": {"Fn::If": ["RequireApiKey", "PER_API", "NONE"]}},
+                    "UsagePlan": {
+                        "CreateUsagePlan": {"Fn::If": ["RequireApiKey", "PER_API", "NONE"]},
+                        "Throttle": {
+                            "RateLimit": {"Ref": "RestApiRateLimit"},
+                            "BurstLimit": {"Ref": "RestApiBurstLimit"},
+                        },
+                        "Quota": {
+                            "Fn::If": [
+                                "HasQuota",
+                                {"Limit": {"Ref": "RestApiQuotaLimit"}, "Period": {"Ref": "RestApiQuotaPeriod"}},
+                                {"Ref": "AWS::NoValue"},
+                            ]
+                        },
+                    },
                 },
             },
         },
@@ -149,6 +225,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                     }
                 },
                 "Policies": [policy],
+                "ReservedConcurrentExecutions": _reserved("ReserveRest", "RestReservedConcurrency"),
                 "Events": {
                     "Proxy": {
                         "Type": "Api",
@@ -182,7 +259,9 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "Handler": "mcp_server/handler.handler",
             "Timeout": MCP_TIMEOUT_S,
             "Environment": {"Variables": mcp_env},
+            # The MCP function serves every capability, so it alone may read every capability's secret.
             "Policies": mcp_secrets,
+            "ReservedConcurrentExecutions": _reserved("ReserveMcp", "McpReservedConcurrency"),
             "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
         },
     }
@@ -202,6 +281,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "Transform": ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"],
         "Description": "naftiko-lambda: Naftiko capabilities as REST APIs and an MCP server. Generated by `naftiko-lambda template`; do not edit.",
         "Parameters": parameters,
+        "Rules": rules,
         "Conditions": conditions,
         "Globals": {
             "Function": {
