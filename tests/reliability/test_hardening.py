@@ -311,6 +311,15 @@ def test_a_dripping_upstream_gets_a_504_before_the_function_times_out(upstream: 
     )
 
 
+def test_an_invocations_deadline_ends_with_it(upstream: UpstreamServer) -> None:
+    """The deadline is the invocation's: work after it on the same thread gets a fresh one."""
+    from naftiko_lambda import deadline
+
+    upstream.reply(Reply(200, {"ok": 1}))
+    assert _billjob(upstream)(apigw_event(1, "GET", BILLJOBS), LambdaContext(budget_ms=1100))["statusCode"] == 200
+    assert deadline.current.get() is None
+
+
 # -- 5. a write is never sent twice; secret refreshes are bounded -------------------------------
 
 

@@ -45,9 +45,13 @@ def wrap(app: Any, *, tracing: bool = False, ceiling_s: float = deadline.DEFAULT
             asyncio.set_event_loop(asyncio.new_event_loop())
         # The request id is the correlation id of every log line of this invocation; the deadline
         # bounds every upstream call it makes (deadline.py).
-        observability.current_request_id.set(_request_id(event, context))
-        deadline.current.set(deadline.for_invocation(context, ceiling_s))
-        return mangum(event, context)
+        request_id = observability.current_request_id.set(_request_id(event, context))
+        limit = deadline.current.set(deadline.for_invocation(context, ceiling_s))
+        try:
+            return mangum(event, context)
+        finally:  # both belong to this invocation only: never to the next one on this thread
+            deadline.current.reset(limit)
+            observability.current_request_id.reset(request_id)
 
     return handler
 
