@@ -102,6 +102,28 @@ def test_a_dripping_upstream_is_cut_at_the_deadline(upstream: UpstreamServer) ->
     assert time.monotonic() - started < 5  # a guard against hanging, not a measurement
 
 
+def test_dripping_headers_are_cut_at_the_deadline_too(upstream: UpstreamServer) -> None:
+    """The header phase is bounded as well: a status line sent a byte at a time."""
+
+    def drip_headers(handler: Any) -> None:
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 200:
+            try:
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+            except OSError:
+                return
+            if stop.wait(0.05):
+                return
+
+    stop = threading.Event()
+    upstream.reply(Reply(action=drip_headers))
+    try:
+        with pytest.raises(UpstreamTimeout):
+            Urllib3Transport().send(UpstreamRequest("GET", upstream.url + "/x"), "op", Deadline.after(0.5))
+    finally:
+        stop.set()
+
+
 def test_no_retry_wait_past_the_deadline(upstream: UpstreamServer) -> None:
     """A Retry-After that would outlast the deadline returns the 503 now instead of waiting."""
     upstream.reply(Reply(503, "busy", {"Retry-After": "3"}), Reply(200, {"ok": 1}))

@@ -6,9 +6,9 @@ requests costs ~60 ms (bench/rest_handler.py). requests is imported only for HTT
 challenge-response it already implements.
 
 Every send stays inside the invocation's Deadline: connect and read timeouts never exceed the
-time left, a watchdog shuts a body read down at the deadline (a read timeout is per socket read,
-so an upstream that drips a byte a second would otherwise hold the call forever), and retries
-and Retry-After waits happen only when time is left for another attempt.
+time left, the watchdog (watchdog.py) shuts the call's socket down at the deadline (a read
+timeout is per socket read, so an upstream that drips a byte a second would otherwise hold the
+call forever), and retries and Retry-After waits happen only when time is left for another try.
 
 Retries: idempotent methods on 429/502/503/504, honouring Retry-After up to RETRY_AFTER_CAP_S;
 any method when the connection could not be made (nothing was sent). Redirects: followed only to
@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
+import urllib3.connection
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -39,6 +40,7 @@ from ..deadline import Deadline, now_or_default
 from ..errors import UpstreamError, UpstreamTimeout, UpstreamTooLarge, UpstreamUnreachable
 from .request import UpstreamRequest
 from .response import UpstreamResponse
+from .watchdog import WATCHDOG, Watch
 
 CONNECT_TIMEOUT_S = 3.05
 """Longest wait for a connection to the upstream (seconds)."""
@@ -57,6 +59,36 @@ IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
+_CURRENT = threading.local()
+"""The Watch of the call this thread is making (the connection classes below fill it in)."""
+
+
+class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """Tells the current Watch which connection its request went out on (new or kept alive)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = getattr(_CURRENT, "watch", None)
+        if watch is not None:
+            watch.connection = self
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch = getattr(_CURRENT, "watch", None)
+        if watch is not None:
+            watch.connection = self
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
 # Module-level on purpose: pooled keep-alive connections survive warm invocations.
 # Cleared by reset_pool() (tests).
 _POOL: urllib3.PoolManager | None = None
@@ -66,6 +98,7 @@ def pool() -> urllib3.PoolManager:
     global _POOL
     if _POOL is None:
         _POOL = urllib3.PoolManager(num_pools=16, maxsize=16, retries=False)
+        _POOL.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
     return _POOL
 
 
@@ -142,41 +175,35 @@ class Urllib3Transport:
         deadline: Deadline,
     ) -> UpstreamResponse:
         connect_s, read_s = self._timeouts(deadline)
+        # The watchdog cuts the call at the deadline, however slowly headers or body arrive.
+        watch = _CURRENT.watch = WATCHDOG.arm(deadline.expires_at)
         try:
-            response = pool().request(
-                method,
-                url,
-                headers=headers,
-                body=body,
-                timeout=urllib3.Timeout(connect=connect_s, read=read_s),
-                redirect=False,
-                retries=False,
-                preload_content=False,
-            )
-        except (NewConnectionError, ConnectTimeoutError) as exc:
-            raise _NotConnected(_translate(exc, operation)) from exc
-        except HTTPError as exc:
-            raise _translate(exc, operation) from exc
-        # The watchdog: shut the read down at the deadline, however slowly the bytes come.
-        fired = threading.Event()
-
-        def stop() -> None:
-            fired.set()
-            response.shutdown()
-
-        watchdog = threading.Timer(deadline.remaining(), stop)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
-            data = _read_capped(response, operation)
-        except HTTPError as exc:
-            if fired.is_set():
-                raise UpstreamTimeout(operation, "upstream did not finish its answer in time") from exc
-            raise _translate(exc, operation) from exc
+            try:
+                response = pool().request(
+                    method,
+                    url,
+                    headers=headers,
+                    body=body,
+                    timeout=urllib3.Timeout(connect=connect_s, read=read_s),
+                    redirect=False,
+                    retries=False,
+                    preload_content=False,
+                )
+            except (NewConnectionError, ConnectTimeoutError) as exc:
+                raise _NotConnected(_translate(exc, operation)) from exc
+            except HTTPError as exc:
+                raise _timeout_or(exc, watch, operation) from exc
+            watch.response = response
+            try:
+                data = _read_capped(response, operation)
+            except HTTPError as exc:
+                raise _timeout_or(exc, watch, operation) from exc
+            finally:
+                response.release_conn()
         finally:
-            watchdog.cancel()
-            response.release_conn()
-        if fired.is_set():  # a shut-down read may end quietly: what was read is not the whole answer
+            WATCHDOG.disarm(watch)
+            _CURRENT.watch = None
+        if watch.fired.is_set():  # a shut-down read may end quietly: what was read is not the whole answer
             raise UpstreamTimeout(operation, "upstream did not finish its answer in time")
         headers_out = {k.lower(): v for k, v in response.headers.items()}
         return UpstreamResponse(response.status, headers_out, data)
@@ -188,6 +215,13 @@ class _NotConnected(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _timeout_or(exc: HTTPError, watch: Watch, operation: str) -> Exception:
+    """The deadline's timeout when the watchdog cut the call, else what the error says."""
+    if watch.fired.is_set():
+        return UpstreamTimeout(operation, "upstream did not finish its answer in time")
+    return _translate(exc, operation)
 
 
 def _retry_after(response: UpstreamResponse) -> float | None:
