@@ -79,6 +79,13 @@ class Schemas:
                         *out.get("required", []),
                         *(r for r in value if r not in out.get("required", [])),
                     ]
+                elif key == "type" and _bare_object(schema) and value not in ("object", None) and "type" in out:
+                    # ``type: object`` beside an allOf of one non-object schema is a generator's
+                    # artifact (no value satisfies both): the member says what the value is.
+                    self.warn(
+                        f"{where}/type", f"type object contradicts its allOf member's type {value}: typed as {value}"
+                    )
+                    out["type"] = value
                 else:
                     out.setdefault(key, value)
         return out
@@ -129,6 +136,11 @@ class Schemas:
             return None
         item_where = f"{where}/items"
         return self.type_of(self.merged(items, item_where), item_where)
+
+
+def _bare_object(schema: Mapping[str, Any]) -> bool:
+    """A schema that says ``type: object`` and nothing about any property."""
+    return schema.get("type") == "object" and not schema.get("properties") and "additionalProperties" not in schema
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:
