@@ -243,3 +243,95 @@ def test_the_judge_refuses_what_the_document_does_not_allow() -> None:
     assert judge.errors(Received("PATCH", "/v1/pets", auth, b"{}"))
     assert judge.errors(Received("GET", "/v1/pets/", auth, b""))
     assert judge.errors(Received("POST", "/v1/pets", auth, json.dumps({"name": 7}).encode()))
+
+
+# -- the command: stable output, refs across files, bad input -----------------------------------
+
+SMALL = """
+openapi: 3.0.3
+info: {title: Small API, version: '1'}
+servers: [{url: 'https://small.example.com'}]
+paths:
+  /things/{id}:
+    get:
+      operationId: getThing
+      parameters: [{$ref: 'common.yaml#/components/parameters/Id'}]
+      responses:
+        '200':
+          description: ok
+          content: {application/json: {schema: {$ref: 'common.yaml#/components/schemas/Thing'}}}
+"""
+COMMON = """
+components:
+  parameters:
+    Id: {name: id, in: path, required: true, schema: {type: string}, description: The thing}
+  schemas:
+    Thing: {type: object, properties: {id: {type: string}, next: {$ref: '#/components/schemas/Thing'}}}
+"""
+
+
+def write(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name.replace("_", ".")).write_text(text)
+    return folder
+
+
+def test_refs_across_files_next_to_source_are_followed(tmp_path: Path) -> None:
+    source = write(tmp_path / "api", small_yaml=SMALL, common_yaml=COMMON) / "small.yaml"
+    (file,) = import_into(tmp_path / "out", source)
+    (tool,) = load_capability(file).tools
+    assert [(i.name, i.type, i.required, i.description) for i in tool.inputs] == [("id", "string", True, "The thing")]
+    assert [name for name, _ in tool.plan.outputs[0].properties] == ["id", "next"]
+
+
+def test_importing_twice_gives_byte_identical_files(tmp_path: Path) -> None:
+    source = write(tmp_path / "api", small_yaml=SMALL, common_yaml=COMMON) / "small.yaml"
+    first = import_into(tmp_path / "one", source)
+    second = import_into(tmp_path / "two", source)
+    assert [f.read_bytes() for f in first] == [f.read_bytes() for f in second]
+
+
+BAD = {
+    "unresolvable ref": (
+        SMALL,
+        "small.yaml#/paths/~1things~1{id}/get/parameters/0/$ref: cannot resolve $ref "
+        "'common.yaml#/components/parameters/Id': no such file",
+    ),
+    "ref to nothing": (
+        SMALL.replace("common.yaml#/components/parameters/Id", "#/components/parameters/Nope"),
+        "small.yaml#/paths/~1things~1{id}/get/parameters/0/$ref: cannot resolve $ref '#/components/parameters/Nope'",
+    ),
+    "not openapi": ("just: a mapping\n", "small.yaml: not an OpenAPI document: it has no `openapi` field"),
+    "not yaml": (
+        "a: [unclosed\n",
+        "small.yaml: not YAML or JSON at line 2: ",
+    ),
+    "swagger": ('{"swagger": "2.0", "paths": {}}', "small.yaml#/swagger: Swagger 2.0 is not supported"),
+    "empty paths": (
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        "small.yaml#/paths: the paths object is empty: there is no operation to import",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_input_is_one_line_naming_file_and_pointer_exit_2_and_no_output(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text, message = BAD[case]
+    source = write(tmp_path / "api", small_yaml=text) / "small.yaml"
+    assert main(["import", "openapi", str(source), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: " + message) and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
+@needs_corpus
+@pytest.mark.parametrize("name", SWAGGER)
+def test_swagger_2_fixtures_are_refused_with_the_reason(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["import", "openapi", str(FIXTURES / name), "-o", str(tmp_path)]) == 2
+    assert "no maintained Python library converts it" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
