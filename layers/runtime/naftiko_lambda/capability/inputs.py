@@ -72,7 +72,9 @@ def _declared(param: Param, kind: str, path_params: Mapping[str, str]) -> Input:
         location = "body"
     location = location or "query"
     required = (param.required or location == "path") and static is None
-    return Input(param.name, kind_of, required, param.description, location, param.body_path, static)
+    items = param.items if kind_of == "array" else None
+    enum = param.enum if kind_of == "string" else ()
+    return Input(param.name, kind_of, required, param.description, location, param.body_path, static, items, enum)
 
 
 def _referenced(step: CallStep, qualifiers: Collection[str]) -> Iterator[Input]:

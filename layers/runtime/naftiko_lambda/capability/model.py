@@ -37,6 +37,8 @@ class Param:
     value: Template | None = None
     pattern: str | None = None
     body_path: JsonPath | None = None  # exposed ``in: body`` with ``value: $.a.b``
+    items: str | None = None  # exposed array input: ``items: {type: x}``
+    enum: tuple[str, ...] = ()  # exposed string input: its allowed values
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,9 @@ class Reader:
             except JsonPathSyntaxError:
                 body_path = None  # a consumed "$this.ns.x" expression: a template resolves it
         kind = raw.get("type")
+        items = raw.get("items")
+        item_type = items.get("type") if isinstance(items, Mapping) else None
+        enum = raw.get("enum")
         return Param(
             name=name,
             location=raw.get("in"),
@@ -127,6 +130,8 @@ class Reader:
             value=self.template(str(value)) if value is not None else None,
             pattern=raw.get("pattern"),
             body_path=body_path,
+            items=item_type if item_type in TYPES else None,
+            enum=tuple(enum) if isinstance(enum, list) and all(isinstance(v, str) for v in enum) else (),
         )
 
     def params(self, raw: Any, path: FieldPath, default_required: bool = False) -> list[Param]:

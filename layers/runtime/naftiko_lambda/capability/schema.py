@@ -13,11 +13,31 @@ SCHEMA_FILE = Path(__file__).with_name("naftiko-schema-1.0.0-alpha2-relaxed.json
 MAX_MESSAGE_CHARS = 240
 
 
+INPUT_EXTENSIONS = {
+    "enum": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    "items": {
+        "type": "object",
+        "properties": {"type": {"enum": ["string", "number", "integer", "boolean", "object"]}},
+        "required": ["type"],
+        "additionalProperties": False,
+    },
+}
+"""Keys the runtime reads on exposed and MCP tool input parameters beyond the format's schema:
+a string input's ``enum`` and an array input's ``items`` type (both reach the published input
+schema; ``import openapi`` writes them)."""
+BASE_URI = r"^(https?://[^/]+|\{\{[^{}]+\}\})(/[^{]*)?$"
+"""``baseUri`` may also open with a bound variable holding the whole URL (``{{SUGER_BASE_URL}}/v1``):
+the runtime serves it (consumes/request.py ``resolve_base_uri``) and real files use it."""
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Any:
     import jsonschema
 
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    for name in ("McpToolInputParameter", "ExposedInputParameter"):
+        schema["$defs"][name]["properties"].update(INPUT_EXTENSIONS)
+    schema["$defs"]["ConsumesHttp"]["properties"]["baseUri"]["pattern"] = BASE_URI
     return jsonschema.Draft202012Validator(schema)
 
 

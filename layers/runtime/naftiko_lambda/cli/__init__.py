@@ -1,4 +1,4 @@
-"""The ``naftiko-lambda`` command: validate | compile | serve | template."""
+"""The ``naftiko-lambda`` command: validate | compile | serve | template | import openapi."""
 
 from __future__ import annotations
 
@@ -40,7 +40,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     template.add_argument("--output", type=Path, default=Path("template.yaml"))
     template.add_argument("--check", action="store_true", help="exit 1 if the file is not up to date")
 
+    importer = commands.add_parser("import", help="write capability files from an API description")
+    formats = importer.add_subparsers(dest="format", required=True)
+    openapi = formats.add_parser("openapi", help="from an OpenAPI 3.0 or 3.1 document (YAML or JSON)")
+    openapi.add_argument("source", type=Path, help="the OpenAPI document ($refs to files beside it are followed)")
+    openapi.add_argument("--namespace", help="capability namespace (default: from info.title, kebab-case)")
+    openapi.add_argument("--split-by-tag", action="store_true", help="one file per tag: <namespace>-<tag>.yaml")
+    openapi.add_argument("--include-tag", action="append", default=[], metavar="TAG", help="only operations with TAG")
+    openapi.add_argument("--exclude-deprecated", action="store_true", help="leave deprecated operations out")
+    openapi.add_argument("-o", "--output", type=Path, default=Path("capabilities"), help="folder to write into")
+
     args = parser.parse_args(argv)
+    if args.command == "import":
+        from .importer.command import run_import, today
+        from .importer.convert import ImportOptions
+
+        options = ImportOptions(
+            namespace=args.namespace,
+            split_by_tag=args.split_by_tag,
+            include_tags=tuple(args.include_tag),
+            exclude_deprecated=args.exclude_deprecated,
+            today=today(),
+        )
+        return run_import(args.source, args.output, options)
     if args.command == "validate":
         from .validate import validate_files
 
