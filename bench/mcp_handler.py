@@ -97,15 +97,15 @@ print(json.dumps({{"total": (time.perf_counter() - t0) * 1e3}}))
 def upstream_openapi(base_url: str) -> dict[str, Any]:
     """OpenAPI 3.1 for the consumed operations behind every seed MCP tool (for the peer)."""
     from naftiko_lambda.capability.load import load_capabilities
-    from naftiko_lambda.exposes.inputs import derive_inputs
 
     paths: dict[str, Any] = {}
     for capability in load_capabilities(ROOT / "capabilities"):
         for tool in capability.tools:
             consumed = tool.call
+            assert consumed is not None  # the seeds' tools are single calls
             path = "".join(p if isinstance(p, str) else "{" + p.name + "}" for p in consumed.path.parts)
             params, body = [], None
-            for item in derive_inputs(tool):
+            for item in tool.inputs:
                 param = consumed.param(item.name)
                 where = param.location if param else "query"
                 if where == "body":
