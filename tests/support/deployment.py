@@ -121,6 +121,14 @@ class Deployment:
             except BaseExceptionGroup as group:  # the client's task groups wrap the one real error
                 raise _leaf(group) from group
 
+    def get_mcp(self, path: str) -> Response:
+        """One GET to the MCP handler (function URL event): the discovery documents."""
+        settings = Settings.from_environ({**self.environ, "CAPABILITIES_DIR": str(self.folder)})
+        event = function_url_event("GET", path, {"accept": "application/json"}, b"")
+        event["requestContext"]["http"]["method"] = "GET"
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(_invoke, settings, event).result()
+
     def post_mcp(self, path: str, message: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
         """One raw JSON-RPC POST to the MCP handler (function URL event): status, headers, body."""
         settings = Settings.from_environ({**self.environ, "CAPABILITIES_DIR": str(self.folder)})

@@ -58,7 +58,8 @@ def test_auth_opt_outs_exist_and_default_to_protected() -> None:
     parameters = _template()["Parameters"]
     assert parameters["RestApiAuth"]["Default"] == "API_KEY"
     assert parameters["McpFunctionUrlAuth"]["AllowedValues"] == ["NONE", "AWS_IAM"]
-    assert parameters["McpBearerAuth"]["Default"] == "bearer"
+    assert parameters["McpAuth"]["Default"] == "bearer"
+    assert parameters["McpAuth"]["AllowedValues"] == ["bearer", "oauth2", "none"]
     api = _template()["Resources"]["RestApi"]["Properties"]["Auth"]
     assert api["ApiKeyRequired"] == {"Fn::If": ["RequireApiKey", True, False]}
 
@@ -101,6 +102,7 @@ def test_the_package_declares_what_it_imports() -> None:
         "botocore": "boto3",
         "yaml": "pyyaml",
         "mcp_types": "mcp-types",
+        "jwt": "pyjwt",
     }
     declared = {
         Requirement(r).name for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
@@ -112,12 +114,12 @@ def test_the_package_declares_what_it_imports() -> None:
 
 
 def test_a_public_mcp_endpoint_needs_an_explicit_opt_in() -> None:
-    """Issue 11 item 7: McpBearerAuth=none with McpFunctionUrlAuth=NONE is refused unless AllowPublicMcp=true."""
+    """Issue 11 item 7: McpAuth=none with McpFunctionUrlAuth=NONE is refused unless AllowPublicMcp=true."""
     template = _template()
     rule = template["Rules"]["McpIsNotPublicByAccident"]
     assert rule["RuleCondition"] == {
         "Fn::And": [
-            {"Fn::Equals": [{"Ref": "McpBearerAuth"}, "none"]},
+            {"Fn::Equals": [{"Ref": "McpAuth"}, "none"]},
             {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
         ]
     }

@@ -78,11 +78,13 @@ def __getattr__(name: str) -> Any:
 
 
 def reset_caches() -> None:
-    """Drop every process-wide cache: the HTTP pool, the secret cache, pending metrics."""
+    """Drop every process-wide cache: the HTTP pool, secrets, minted tokens, pending metrics."""
+    from .consumes import tokens
     from .consumes.transport import reset_pool
     from .credentials import reset_secret_cache
     from .observability import reset_observability
 
     reset_pool()
     reset_secret_cache()
+    tokens.reset()
     reset_observability()

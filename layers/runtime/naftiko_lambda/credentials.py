@@ -8,6 +8,7 @@ environment-configured functions never pay for them.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -16,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .capability.model import BoundVariable
+from .consumes.request import UpstreamRequest
+from .consumes.tokens import ClientCredentials, forget, mint, token_source
+from .deadline import now_or_default
 from .errors import CredentialError
 
 PLACEHOLDER = "REPLACE_ME"
@@ -92,8 +96,10 @@ class CredentialSource:
     binds: Mapping[str, BoundVariable] = field(default_factory=dict)
     ttl_s: int = SECRET_TTL_S
     sam_local: bool = False
+    transport: Any = None  # for minting client-credentials tokens (consumes/tokens.py)
     clock: Callable[[], float] = time.monotonic
     _force: bool = field(default=False, repr=False)
+    _sources: dict[str, ClientCredentials] = field(default_factory=dict, repr=False)
     _last_refresh: float | None = field(default=None, repr=False)
     _files: dict[str, Mapping[str, Any]] = field(default_factory=dict, repr=False)
 
@@ -104,20 +110,34 @@ class CredentialSource:
         for name in names:
             value = self.environ.get(name)
             if value:
-                return Secret(value)
+                return self._secret(key, value)
             if location is not None:
                 found = self._file(location, key).get(name)
                 if found not in (None, ""):
-                    return Secret(str(found))
+                    return self._secret(key, found if isinstance(found, Mapping) else str(found))
             if self._uses_secret(key):
                 found = self._secret_document(key).get(name)
                 if found == PLACEHOLDER:
                     raise CredentialError(
                         key, f"the secret's value for {name!r} is still the placeholder: put the real key in"
                     )
-                if isinstance(found, str) and found:
-                    return Secret(found)
+                if (isinstance(found, str) and found) or isinstance(found, Mapping):
+                    return self._secret(key, found)
         raise CredentialError(key, self._not_found(key, names, location))
+
+    def _secret(self, key: str, value: Any) -> Secret:
+        """The value as a Secret; a client-credentials token source is exchanged for its token."""
+        source = token_source(value, key)
+        if source is None:
+            return Secret(value if isinstance(value, str) else json.dumps(value))
+        if self.transport is None:
+            raise CredentialError(key, "an oauth2 token source needs a transport to mint tokens")
+        self._sources[key] = source
+
+        def send(request: UpstreamRequest) -> Any:
+            return self.transport.send(request, f"oauth2 token for {key}", now_or_default())
+
+        return Secret(mint(source, key, send))
 
     def _not_found(self, key: str, names: list[str], location: str | None) -> str:
         where = " or ".join(repr(n) for n in names)
@@ -134,13 +154,21 @@ class CredentialSource:
     def uses_secret_store(self) -> bool:
         return bool(self.secret_id) and not self._sam_local_placeholder()
 
+    @property
+    def refreshable(self) -> bool:
+        """True when a refresh can change what ``get`` answers: a secret or a minted token."""
+        return self.uses_secret_store or bool(self._sources)
+
     def refresh(self) -> bool:
-        """Fetch the secret afresh on the next lookup; False when one was forced too recently."""
+        """Fetch the secret afresh and mint new tokens on the next lookups; False when one was
+        forced too recently (at most one per REFRESH_INTERVAL_S)."""
         now = self.clock()
         if self._last_refresh is not None and now - self._last_refresh < REFRESH_INTERVAL_S:
             return False
         self._last_refresh = now
         self._force = True
+        for source in self._sources.values():
+            forget(source)
         return True
 
     def _uses_secret(self, key: str) -> bool:

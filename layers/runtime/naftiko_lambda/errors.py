@@ -2,6 +2,7 @@
 
     NaftikoError
     ├── SpecError            file, field, line: a capability file is wrong or unsupported
+    ├── Unauthorized         status, error, scope: the caller's access token is missing or not enough
     ├── InvocationError      operation, param: the caller's input is wrong
     ├── CredentialError      key (never the value): a bound secret is not available
     └── UpstreamError        operation, status, body: the upstream answered with a failure
@@ -39,6 +40,18 @@ class SpecError(NaftikoError):
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class Unauthorized(NaftikoError):
+    """An OAuth access token is missing (401), invalid (401 ``invalid_token``) or lacks a scope
+    (403 ``insufficient_scope``); the adapters answer with a ``WWW-Authenticate`` challenge."""
+
+    def __init__(self, message: str, *, status: int = 401, error: str | None = None, scope: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        self.scope = scope
+        self.message = message
+        super().__init__(message)
 
 
 class InvocationError(NaftikoError):

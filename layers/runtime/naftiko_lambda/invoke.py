@@ -60,7 +60,7 @@ class LazyTransport:
 
 class RefreshableCredentials(Credentials, Protocol):
     @property
-    def uses_secret_store(self) -> bool: ...
+    def refreshable(self) -> bool: ...
 
     def refresh(self) -> bool: ...
 
@@ -190,7 +190,7 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
     if (
         response.status == 401
         and consumes.auth is not None
-        and credentials.uses_secret_store
+        and credentials.refreshable
         and context.deadline.remaining() > SECRET_REFRESH_BUDGET_S
         and credentials.refresh()
         and unsigned.method in IDEMPOTENT

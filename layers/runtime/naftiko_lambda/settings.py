@@ -30,6 +30,7 @@ def env_suffix(name: str) -> str:
 @dataclass(frozen=True)
 class Settings:
     environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    _transport: LazyTransport = field(default_factory=LazyTransport, compare=False, repr=False)  # one per process
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -47,11 +48,13 @@ class Settings:
     def credentials(self, capability: Capability) -> CredentialSource:
         secret_id = self.environ.get("CAPABILITY_SECRET_" + env_suffix(capability.name)) or None
         sam_local = self.environ.get("AWS_SAM_LOCAL", "").lower() == "true"
-        return CredentialSource(self.environ, secret_id, capability.binds, sam_local=sam_local)
+        return CredentialSource(
+            self.environ, secret_id, capability.binds, sam_local=sam_local, transport=self._transport
+        )
 
     def upstreams(self, capabilities: tuple[Capability, ...]) -> Upstreams:
         return Upstreams.from_environ(self.environ, capabilities)
 
     def runtime(self, capabilities: tuple[Capability, ...]) -> Runtime:
         """The transport, upstream overrides and credentials the entries hand to the adapters."""
-        return Runtime(LazyTransport(), self.upstreams(capabilities), self.credentials)
+        return Runtime(self._transport, self.upstreams(capabilities), self.credentials)

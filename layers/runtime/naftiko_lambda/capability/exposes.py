@@ -37,7 +37,7 @@ from .plan import build_plan
 from .reader import Reader
 from .templates import compile_path, compile_template
 
-INBOUND_AUTH = frozenset({"bearer", "apikey", "basic"})
+INBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "oauth2"})
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 T = TypeVar("T")
 SKILL_FIELDS = (

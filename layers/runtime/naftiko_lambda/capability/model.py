@@ -64,11 +64,20 @@ class Input:
 
 @dataclass(frozen=True, slots=True)
 class Auth:
-    """An authentication block: ``type`` plus its templated fields (token, key, value, ...)."""
+    """An authentication block: ``type`` plus its templated fields (token, key, value, ...);
+    ``scopes`` for an ``oauth2`` (resource server) block."""
 
     type: str
     fields: Mapping[str, Template] = field(default_factory=lambda: EMPTY)
     placement: str = "header"
+    scopes: tuple[str, ...] = ()
+
+    def text(self, name: str) -> str | None:
+        """A field written as plain text (no variables), e.g. ``authorizationServerUri``."""
+        template = self.fields.get(name)
+        if template is None or template.variables:
+            return None
+        return "".join(str(p) for p in template.parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,12 +164,23 @@ class Reader:
             why = ", not `value`" if field == "value" else ": it has none"
             self.error((*path, field), "a bearer authentication takes its token in `token`" + why)
             return None
+        if kind == "oauth2":
+            for required in ("authorizationServerUri", "resource"):
+                if not isinstance(raw.get(required), str) or not raw[required]:
+                    self.error((*path, required), f"an oauth2 authentication needs `{required}`")
+                    return None
+            validation = raw.get("tokenValidation", "jwks")
+            if validation not in ("jwks", "introspection"):
+                self.error((*path, "tokenValidation"), f"tokenValidation {validation!r} is not jwks or introspection")
+                return None
         fields = {
             k: self.template(str(v))
             for k, v in raw.items()
             if k not in ("type", "placement") and isinstance(v, str | int | float)
         }
-        return Auth(kind, MappingProxyType(fields), placement)
+        scopes = raw.get("scopes")
+        scope_list = tuple(str(s) for s in scopes) if isinstance(scopes, list) else ()
+        return Auth(kind, MappingProxyType(fields), placement, scope_list)
 
     def body(self, raw: Any, path: FieldPath) -> RequestBody | None:
         if raw is None:

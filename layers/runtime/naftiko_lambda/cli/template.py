@@ -66,17 +66,34 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "AllowedValues": ["NONE", "AWS_IAM"],
             "Description": "NONE (default) relies on the in-function bearer check; AWS_IAM needs SigV4-signed calls.",
         },
-        "McpBearerAuth": {
+        "McpAuth": {
             "Type": "String",
             "Default": "bearer",
-            "AllowedValues": ["bearer", "none"],
-            "Description": "bearer (default): MCP calls need a token from the McpTokens secret. none opts out.",
+            "AllowedValues": ["bearer", "oauth2", "none"],
+            "Description": "bearer (default): MCP calls need a token from the McpTokens secret. oauth2: an access "
+            "token from McpOAuthIssuer (the function is an OAuth resource server). none opts out.",
+        },
+        "McpOAuthIssuer": {
+            "Type": "String",
+            "Default": "",
+            "Description": "McpAuth=oauth2: the authorization server (issuer URL), e.g. "
+            "https://cognito-idp.<region>.amazonaws.com/<user pool id>",
+        },
+        "McpOAuthAudience": {
+            "Type": "String",
+            "Default": "",
+            "Description": "McpAuth=oauth2: the token audience (aud, or a Cognito app client id)",
+        },
+        "McpOAuthScopes": {
+            "Type": "String",
+            "Default": "",
+            "Description": "McpAuth=oauth2: scopes a token must carry, comma-separated",
         },
         "AllowPublicMcp": {
             "Type": "String",
             "Default": "false",
             "AllowedValues": ["false", "true"],
-            "Description": "true allows McpBearerAuth=none with McpFunctionUrlAuth=NONE: an MCP endpoint anyone may call.",
+            "Description": "true allows McpAuth=none with McpFunctionUrlAuth=NONE: an MCP endpoint anyone may call.",
         },
         "RestApiRateLimit": {
             "Type": "Number",
@@ -121,14 +138,14 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "McpIsNotPublicByAccident": {
             "RuleCondition": {
                 "Fn::And": [
-                    {"Fn::Equals": [{"Ref": "McpBearerAuth"}, "none"]},
+                    {"Fn::Equals": [{"Ref": "McpAuth"}, "none"]},
                     {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
                 ]
             },
             "Assertions": [
                 {
                     "Assert": {"Fn::Equals": [{"Ref": "AllowPublicMcp"}, "true"]},
-                    "AssertDescription": "McpBearerAuth=none with McpFunctionUrlAuth=NONE makes the MCP endpoint public: "
+                    "AssertDescription": "McpAuth=none with McpFunctionUrlAuth=NONE makes the MCP endpoint public: "
                     "set AllowPublicMcp=true if that is what you want",
                 }
             ],
@@ -185,7 +202,10 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
     outputs: dict[str, Any] = {}
     mcp_env: dict[str, Any] = {
         "CAPABILITIES_DIR": "capabilities",
-        "MCP_AUTH": {"Ref": "McpBearerAuth"},
+        "MCP_AUTH": {"Ref": "McpAuth"},
+        "MCP_OAUTH_ISSUER": {"Ref": "McpOAuthIssuer"},
+        "MCP_OAUTH_AUDIENCE": {"Ref": "McpOAuthAudience"},
+        "MCP_OAUTH_SCOPES": {"Ref": "McpOAuthScopes"},
         "MCP_TOKENS_SECRET": {"Ref": "McpTokens"},
         "POWERTOOLS_SERVICE_NAME": "naftiko-mcp",
     }

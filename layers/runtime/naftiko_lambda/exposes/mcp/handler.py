@@ -12,6 +12,7 @@ from typing import Any
 from ...capability.load import load_capabilities
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
+from ..oauth import ResourceServer
 from .http import McpHttpApp
 from .security import MIN_TOKEN_CHARS, BearerTokens
 
@@ -28,8 +29,11 @@ def build_mcp_app(
         folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
     capabilities = load_capabilities(folder)
     report_unserved(capabilities)
-    tokens = None
-    if (settings.get("MCP_AUTH") or "bearer").lower() != "none":
+    mode = (settings.get("MCP_AUTH") or "bearer").lower()
+    tokens, oauth = None, None
+    if mode == "oauth2":
+        oauth = ResourceServer.from_environ(settings.environ)
+    elif mode != "none":
         tokens = BearerTokens.from_setting(
             settings.get("MCP_BEARER_TOKENS"), settings.get("MCP_TOKENS_SECRET") or None, min_chars=min_token_chars
         )
@@ -39,7 +43,14 @@ def build_mcp_app(
         # Behind a function URL the Host is <id>.lambda-url.<region>.on.aws; DNS rebinding is a
         # threat to servers on a user's own machine, not to a public HTTPS endpoint.
         security_settings = TransportSecuritySettings(enable_dns_rebinding_protection=False)
-    return McpHttpApp(capabilities, settings.runtime(capabilities), tokens=tokens, security_settings=security_settings)
+    return McpHttpApp(
+        capabilities,
+        settings.runtime(capabilities),
+        tokens=tokens,
+        oauth=oauth,
+        environ=settings.environ,
+        security_settings=security_settings,
+    )
 
 
 def create_handler(settings: Settings) -> LambdaHandler:

@@ -7,8 +7,10 @@ Lambda would run to its timeout), so GET and DELETE get 405. Mangum runs the ASG
 every invocation and the manager's ``run()`` is single-use, so a fresh stateless manager is
 entered per request (~1 ms); see ../shared/NOTES.md.
 
-Auth: the deployment's bearer check (security.py), and each served block's own
-``authentication``; a request carrying a block's declared bearer token passes both.
+Auth: the deployment's check (static bearer tokens, security.py, or an OAuth resource server,
+MCP_AUTH=oauth2, ../oauth.py), and each served block's own ``authentication``; a request carrying
+a block's declared bearer token, or an access token a block's oauth2 accepts, passes both. RFC 9728
+metadata is served at ``/.well-known/oauth-protected-resource`` followed by the endpoint's path.
 """
 
 from __future__ import annotations
@@ -19,12 +21,18 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
+from anyio import to_thread
+
+from ... import deadline
 from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
-from ...errors import CredentialError
+from ...deadline import Deadline
+from ...errors import CredentialError, Unauthorized
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
 from ..inbound import challenge, is_authorized
+from ..oauth import ResourceServer, Validator, protected_resource_metadata
+from ..oauth import challenge as oauth_challenge
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
 
@@ -53,11 +61,16 @@ class McpHttpApp:
         runtime: Runtime,
         *,
         tokens: BearerTokens | None,
+        oauth: ResourceServer | None = None,
+        environ: Mapping[str, str] | None = None,
         security_settings: Any = None,
     ) -> None:
         self.capabilities = {c.name: c for c in capabilities}
         self.runtime = runtime
-        self.tokens = tokens  # None: the deployment's check is off (MCP_AUTH=none)
+        self.tokens = tokens  # static bearer tokens; None with MCP_AUTH=oauth2 or MCP_AUTH=none
+        self.oauth = oauth  # the deployment's resource server (MCP_AUTH=oauth2)
+        self.environ = environ or {}  # its introspection client credentials, when it introspects
+        self._validators: dict[ResourceServer, Validator] = {}  # their caches live while warm
         self.security_settings = security_settings
         # Endpoint tables and servers are built on first use, then kept for the warm process.
         self.endpoint_for: Callable[[str | None, str | None], Endpoint | None] = cache(self._endpoint)
@@ -89,6 +102,9 @@ class McpHttpApp:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
+        if scope["path"].startswith(METADATA_PATH):
+            await self._metadata(scope, send)
+            return
         target = self.route(scope["path"])
         if target is None:
             path = scope["path"]
@@ -100,13 +116,18 @@ class McpHttpApp:
             return
         endpoint = self.endpoint_for(*target)
         assert endpoint is not None
-        try:
-            denied = self._denied(endpoint, scope)
+        limit = deadline.current.get()
+        try:  # on a worker thread: checking may fetch keys or a secret
+            denied = await to_thread.run_sync(self._denied, endpoint, scope, limit)
         except CredentialError as exc:  # fail closed, and say why in the log (never a token)
             logger().error(
                 "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}
             )
             await _reply(send, 503, _error(-32603, "the MCP endpoint's credentials are not available"))
+            return
+        except Unauthorized as exc:
+            header = oauth_challenge(exc, _base(scope) + METADATA_PATH + _endpoint_path(target))
+            await _reply(send, exc.status, _error(-32001, exc.message), {"WWW-Authenticate": header})
             return
         if denied is not None:
             await _reply(send, 401, _error(-32001, "credentials are required"), {"WWW-Authenticate": denied})
@@ -119,18 +140,85 @@ class McpHttpApp:
         async with manager.run():
             await manager.handle_request(scope, receive, send)
 
-    def _denied(self, endpoint: Endpoint, scope: Scope) -> str | None:
+    def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> str | None:
         """None when the request may pass, else the WWW-Authenticate challenge to answer with.
 
-        Raises CredentialError when a token store or a block's bound credential cannot be read.
+        Raises Unauthorized for a missing or refused OAuth access token, and CredentialError when
+        a token store, a block's bound credential or an authorization server cannot be read.
         """
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        authorization = headers.get("authorization")
+        spec_token = False  # a block's own bearer token or access token also stands for the deployment's
         for auth, capability in endpoint.auths:
+            if auth.type == "oauth2":
+                self._validator(ResourceServer.from_auth(auth), capability).check(authorization, limit)
+                spec_token = True
+                continue
             credentials = self.runtime.credentials_for(capability)
             if not is_authorized(auth, headers, query, make_scope(capability, Plan(), {}, credentials)):
                 return challenge(auth, REALM)
-        spec_bearer = any(auth.type == "bearer" for auth, _ in endpoint.auths)  # and it passed above
-        if self.tokens is not None and not spec_bearer and not self.tokens.check(headers.get("authorization")):
+            spec_token = spec_token or auth.type == "bearer"
+        if spec_token:
+            return None
+        if self.oauth is not None:
+            self._validator(self.oauth, None).check(authorization, limit)
+        elif self.tokens is not None and not self.tokens.check(authorization):
             return f'Bearer realm="{REALM}"'
         return None
+
+    def _validator(self, server: ResourceServer, capability: Capability | None) -> Validator:
+        found = self._validators.get(server)
+        if found is None:
+            if capability is not None:
+                source = self.runtime.credentials_for(capability)
+
+                def read(key: str) -> str:
+                    return str(source.get(key).reveal())
+            else:
+                environ = self.environ
+
+                def read(key: str) -> str:
+                    value = environ.get(key)
+                    if not value:
+                        raise CredentialError(key, "not configured: set the environment variable")
+                    return value
+
+            found = self._validators.setdefault(server, Validator(server, self.runtime.transport, read))
+        return found
+
+    def resource_server(self, target: tuple[str | None, str | None]) -> ResourceServer | None:
+        """The resource server that guards an endpoint: a block's oauth2, else the deployment's."""
+        endpoint = self.endpoint_for(*target)
+        for auth, _ in endpoint.auths if endpoint else ():
+            if auth.type == "oauth2":
+                return ResourceServer.from_auth(auth)
+        return self.oauth
+
+    async def _metadata(self, scope: Scope, send: Any) -> None:
+        """RFC 9728: ``/.well-known/oauth-protected-resource[/mcp[/{capability}[/{namespace}]]]``."""
+        suffix = scope["path"][len(METADATA_PATH) :] or "/"
+        target = self.route(suffix)
+        server = self.resource_server(target) if target is not None and scope["method"] == "GET" else None
+        if target is None or server is None:
+            await _reply(send, 404, {"error": "no OAuth-protected MCP endpoint here"})
+            return
+        document = protected_resource_metadata(server, _base(scope) + _endpoint_path(target))
+        await _reply(send, 200, document, {"Cache-Control": "max-age=3600"})
+
+
+METADATA_PATH = "/.well-known/oauth-protected-resource"
+
+
+def _endpoint_path(target: tuple[str | None, str | None]) -> str:
+    capability, namespace = target
+    return "/mcp" + (f"/{capability}" if capability else "") + (f"/{namespace}" if namespace else "")
+
+
+def _base(scope: Scope) -> str:
+    """``https://<host>`` as the caller sees this server (http:// only for a loopback host)."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    host = headers.get("host", "localhost")
+    loopback = host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
+    scheme = headers.get("x-forwarded-proto") or ("http" if loopback else "https")
+    return f"{scheme}://{host}"

@@ -18,12 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ... import deadline
-from ...capability.model import Capability, Plan
+from ...capability.model import Auth, Capability, Plan
 from ...consumes.bind import make_scope
-from ...errors import NaftikoError
+from ...errors import NaftikoError, Unauthorized
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
 from ..inbound import challenge, is_authorized
+from ..oauth import ResourceServer, Validator
+from ..oauth import challenge as oauth_challenge
 from .arguments import collect_inputs, read_body
 from .problems import problem, problem_for
 from .routes import Router
@@ -85,6 +87,19 @@ def _skills(capability: Capability) -> Any:
 def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
     credentials = runtime.credentials_for(capability)
     no_plan = make_scope(capability, Plan(), {}, credentials)  # inbound auth templates see binds only
+    validators: dict[ResourceServer, Validator] = {}  # one per oauth2 block: key caches live while warm
+
+    def validator(auth: Auth) -> Validator:
+        server = ResourceServer.from_auth(auth)
+        found = validators.get(server)
+        if found is None:
+
+            def read(key: str) -> str:
+                return str(credentials.get(key).reveal())
+
+            found = validators.setdefault(server, Validator(server, runtime.transport, read))
+        return found
+
     prefix_length = len(capability.name) + 1
 
     async def endpoint(request: Request) -> Response:
@@ -103,12 +118,19 @@ def _endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return problem(413, "Payload too large", f"the body is over {MAX_BODY_BYTES} bytes")
             auth = entry.auth  # each rest block keeps its own inbound authentication
-            if auth is not None and not is_authorized(auth, request.headers, request.query_params, no_plan):
+            if auth is not None and auth.type == "oauth2":
+                check = validator(auth).check
+                await run_in_threadpool(check, request.headers.get("authorization"), deadline.current.get())
+            elif auth is not None and not is_authorized(auth, request.headers, request.query_params, no_plan):
                 headers = {"WWW-Authenticate": challenge(auth)}
                 return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             inputs = collect_inputs(entry.inputs, request, body, path_params, name)
             outcome = await run_in_threadpool(runtime.call, capability, operation, inputs, deadline.current.get())
+        except Unauthorized as exc:
+            header = {"WWW-Authenticate": oauth_challenge(exc, None)}
+            title = "Forbidden" if exc.status == 403 else "Unauthorized"
+            return problem(exc.status, title, exc.message, headers=header)
         except NaftikoError as exc:
             return problem_for(exc)
         except Exception:

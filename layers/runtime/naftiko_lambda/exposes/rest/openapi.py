@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...capability.model import Capability, Input
+from ...capability.model import Auth, Capability, Input
 from ..schemas import input_property, result_schema
 from .routes import route_path
 
@@ -67,8 +67,22 @@ def _skill_paths(prefix: str) -> dict[str, Any]:
     }
 
 
+def security_scheme(auth: Auth) -> dict[str, Any]:
+    """An exposes block's inbound authentication as an OpenAPI security scheme."""
+    if auth.type == "oauth2":
+        token_url = auth.text("tokenEndpoint")
+        if token_url:
+            scopes = {scope: scope for scope in auth.scopes}
+            return {"type": "oauth2", "flows": {"clientCredentials": {"tokenUrl": token_url, "scopes": scopes}}}
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    if auth.type == "apikey":
+        return {"type": "apiKey", "in": auth.placement, "name": auth.text("key") or "X-API-Key"}
+    return {"type": "http", "scheme": auth.type}  # bearer, basic
+
+
 def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    guard = {block.namespace: block.auth for block in capability.rest if block.auth is not None}
     for operation in capability.rest_operations:
         parameters = []
         body_inputs = []
@@ -108,6 +122,10 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
             entry["description"] = operation.description
         if body_inputs:
             entry["requestBody"] = _request_body(body_inputs)
+        block = guard.get(operation.exposes_namespace)
+        if block is not None:
+            entry["security"] = [{operation.exposes_namespace: list(block.scopes) if block.type == "oauth2" else []}]
+            entry["responses"]["401"] = _PROBLEM
         paths.setdefault(prefix + route_path(operation.path), {})[operation.method.lower()] = entry
     if capability.skills:
         paths.update(_skill_paths(prefix))
@@ -116,11 +134,12 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
         "info": {"title": capability.label, "version": "1.0.0", "description": capability.description},
         "paths": paths,
         "components": {
+            "securitySchemes": {namespace: security_scheme(auth) for namespace, auth in guard.items()},
             "responses": {
                 "Problem": {
                     "description": "An error, as RFC 9457 problem details",
                     "content": {"application/problem+json": {"schema": {"type": "object"}}},
                 }
-            }
+            },
         },
     }
