@@ -100,6 +100,48 @@ def test_the_official_client_calls_a_tool_with_an_access_token(
     assert upstream.last.target == "/things"
 
 
+def test_the_official_client_discovers_the_authorization_server_and_mints_its_token(
+    tmp_path: Path, upstream: UpstreamServer, auth: AuthServer
+) -> None:
+    """RFC 9728 end to end: 401 -> resource_metadata -> the issuer's metadata -> client credentials
+    token -> the call, all by the SDK's own OAuth client (ClientCredentialsOAuthProvider)."""
+    from mcp.client.auth.extensions.client_credentials import ClientCredentialsOAuthProvider
+
+    from ..support.mcp_lambda import FUNCTION_URL
+
+    auth.jwt_tokens = True
+    deployment = _deployment(tmp_path, upstream, auth, MCP_OAUTH_AUDIENCE=FUNCTION_URL + "/mcp")
+    upstream.reply(Reply(200, [{"id": 1}]))
+
+    class Tokens:  # the SDK's TokenStorage, in memory
+        tokens: Any = None
+        info: Any = None
+
+        async def get_tokens(self) -> Any:
+            return self.tokens
+
+        async def set_tokens(self, tokens: Any) -> None:
+            self.tokens = tokens
+
+        async def get_client_info(self) -> Any:
+            return self.info
+
+        async def set_client_info(self, info: Any) -> None:
+            self.info = info
+
+    provider = ClientCredentialsOAuthProvider(
+        server_url=FUNCTION_URL + "/mcp",
+        storage=Tokens(),
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        scope="tools:read",
+        issuer=auth.url,
+    )
+    result = deployment.mcp_with_auth(provider, "things__list-things")
+    assert not result.is_error and upstream.last.target == "/things"
+    assert auth.mints == 1
+
+
 def test_an_ec_key_and_a_cognito_style_token_are_accepted(
     tmp_path: Path, upstream: UpstreamServer, auth: AuthServer
 ) -> None:

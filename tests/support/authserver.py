@@ -38,6 +38,7 @@ class AuthServer:
         self.active: set[str] = set()
         self.down = False
         self.token_status = 200
+        self.jwt_tokens = False  # issue signed JWTs (aud = the requested resource) instead of opaque tokens
         self._lock = threading.Lock()
         server = self
 
@@ -83,10 +84,12 @@ class AuthServer:
                     if server.token_status != 200:
                         self._json(server.token_status, {"error": "server_error"})
                         return
-                    self._json(
-                        200,
-                        {"access_token": f"minted-{number}", "expires_in": server.expires_in, "token_type": "Bearer"},
-                    )
+                    token = f"minted-{number}"
+                    if server.jwt_tokens:
+                        claims = {"aud": form.get("resource"), "scope": form.get("scope") or "", "client_id": CLIENT_ID}
+                        token = server.sign({k: v for k, v in claims.items() if v is not None})
+                    answer = {"access_token": token, "expires_in": server.expires_in, "token_type": "Bearer"}
+                    self._json(200, answer)
                 elif self.path == "/introspect":
                     with server._lock:
                         server.introspections += 1
@@ -131,6 +134,9 @@ class AuthServer:
     def metadata(self) -> dict[str, Any]:
         return {
             "issuer": self.url,
+            "authorization_endpoint": self.url + "/authorize",  # required by RFC 8414; unused here
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["client_credentials"],
             "jwks_uri": self.url + "/jwks",
             "token_endpoint": self.url + "/token",
             "introspection_endpoint": self.url + "/introspect",

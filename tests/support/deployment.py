@@ -142,6 +142,27 @@ class Deployment:
         with ThreadPoolExecutor(1) as pool:  # a Lambda instance of its own, with its own event loop
             return pool.submit(_invoke, settings, event).result()
 
+    def mcp_with_auth(self, auth: Any, tool: str, path: str = "/mcp") -> Any:
+        """Call ``tool`` with the SDK client authenticating through ``auth`` (an httpx Auth, e.g. the
+        SDK's OAuth providers): function URL requests reach the handler, the rest the network."""
+        settings = Settings.from_environ({**self.environ, "CAPABILITIES_DIR": str(self.folder)})
+
+        async def run() -> Any:
+            with LambdaTransport(lambda: create_mcp(settings)) as lambda_transport:
+                network = httpx2.AsyncHTTPTransport()
+                mounts = {FUNCTION_URL: lambda_transport}
+                async with (
+                    httpx2.AsyncClient(transport=network, mounts=mounts, auth=auth) as http,
+                    Client(streamable_http_client(FUNCTION_URL + path, http_client=http), mode="legacy") as client,
+                ):
+                    return await client.call_tool(tool, {})
+
+        with ThreadPoolExecutor(1) as pool:
+            try:
+                return pool.submit(anyio.run, run).result()
+            except BaseExceptionGroup as group:
+                raise _leaf(group) from group
+
     def call_tool(self, tool: str, arguments: dict[str, Any], **kwargs: Any) -> Any:
         async def scenario(client: Client) -> Any:
             return await client.call_tool(tool, arguments)
