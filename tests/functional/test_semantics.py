@@ -646,3 +646,44 @@ def test_a_capability_exposing_nothing_is_a_validate_warning(folder: Path, capsy
     file = write_spec(folder, "quiet.yaml", text)
     assert main(["validate", "--no-schema", str(file)]) == 0
     assert "the capability exposes nothing: nothing is served [warning]" in capsys.readouterr().out
+
+
+def test_an_omitted_optional_input_is_left_out_not_looked_up_as_a_credential(
+    folder: Path, upstream: UpstreamServer
+) -> None:
+    """A body template naming an optional input the caller did not give dropped to the credential
+    lookup: 503 "credential quantity: not configured", or an environment variable of that name."""
+    spec = """
+    naftiko: 1.0.0-alpha2
+    capability:
+      consumes:
+      - type: http
+        namespace: shop
+        baseUri: https://api.shop.example.com
+        resources:
+        - name: orders
+          path: /orders
+          operations:
+          - name: create-order
+            method: POST
+            body: {type: json, data: {item: '{{item}}', quantity: '{{quantity}}'}}
+      exposes:
+      - type: rest
+        namespace: orders-rest
+        port: 8080
+        resources:
+        - path: /orders
+          operations:
+          - method: POST
+            name: create-order
+            call: shop.create-order
+            inputParameters:
+            - {name: item, in: body, type: string, required: true}
+            - {name: quantity, in: body, type: number}
+    """
+    write_spec(folder, "orders.yaml", spec)
+    upstream.reply(Reply(201, {"id": "o"}))
+    deployment = deploy(folder, upstream, quantity="leaked-from-the-environment")
+    response = deployment.rest("orders", "POST", "/orders", body={"item": "anchor"})
+    assert response.status == 201
+    assert upstream.last.json() == {"item": "anchor"}

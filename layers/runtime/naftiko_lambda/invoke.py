@@ -122,10 +122,11 @@ def run(
     plan = operation.plan
     if plan is None:
         raise ValueError(f"{operation.name} has no plan to run")  # a static MCP resource: read, not run
-    scope = make_scope(capability, plan, inputs, credentials)
+    declared = [i.name for i in operation.inputs]  # an omitted optional input is never a credential
+    scope = make_scope(capability, plan, inputs, credentials, declared)
     statics = {i.name: scope.value(i.static) for i in operation.inputs if i.static is not None}
     if statics:
-        scope = make_scope(capability, plan, {**inputs, **statics}, credentials)
+        scope = make_scope(capability, plan, {**inputs, **statics}, credentials, declared)
     results: dict[str, Json] = {}
     status = 200
     context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline)

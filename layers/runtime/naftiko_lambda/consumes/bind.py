@@ -8,7 +8,7 @@ a step reference reads an earlier step's output, a template is rendered, a liter
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -132,9 +132,16 @@ def as_text(value: Json) -> str:
     return str(value)
 
 
-def make_scope(capability: Capability, plan: Plan, inputs: Mapping[str, Json], credentials: Credentials) -> Scope:
-    """The scope of one invocation of ``plan`` (no call arguments, no step results yet)."""
-    names = {k.lower() for step in plan.calls for k in step.with_} | {k.lower() for k in inputs}
+def make_scope(
+    capability: Capability,
+    plan: Plan,
+    inputs: Mapping[str, Json],
+    credentials: Credentials,
+    declared: Iterable[str] = (),
+) -> Scope:
+    """The scope of one invocation of ``plan`` (no call arguments, no step results yet);
+    ``declared``: the operation's input names, given or not."""
+    names = {k.lower() for step in plan.calls for k in step.with_} | {k.lower() for k in (*inputs, *declared)}
     return Scope(
         inputs=inputs,
         credentials=credentials,
