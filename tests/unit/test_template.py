@@ -38,8 +38,14 @@ def test_every_capability_has_function_route_secret_and_scoped_policy() -> None:
         secret = resources[f"{cid}Secret"]
         assert secret["Type"] == "AWS::SecretsManager::Secret"
         assert all(v == "REPLACE_ME" for v in yaml.safe_load(secret["Properties"]["SecretString"]).values())
-        (policy,) = function["Policies"]
+        policy, store = function["Policies"]
         arn = policy["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]
+        (statement,) = store["Statement"]
+        assert statement["Resource"] == {"Fn::GetAtt": ["IdempotencyTable", "Arn"]}
+        # Each REST function reaches only its own capability's records (the runtime's key prefix).
+        leading = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{capability.name}#*"]}}
+        assert statement["Condition"] == leading
+        assert not any(a.endswith(("Scan", "Query", "*")) for a in statement["Action"])
         assert arn == {"Fn::If": [f"Create{cid}Secret", {"Ref": f"{cid}Secret"}, {"Ref": f"{cid}SecretArn"}]}
         assert function.get("Timeout", _template()["Globals"]["Function"]["Timeout"]) < 29
 
@@ -49,8 +55,11 @@ def test_mcp_function_has_its_url_and_reads_only_its_secrets() -> None:
     mcp = template["Resources"]["McpFunction"]["Properties"]
     assert mcp["FunctionUrlConfig"] == {"AuthType": {"Ref": "McpFunctionUrlAuth"}}
     assert mcp["Handler"] == "mcp_server/handler.handler"
-    secrets = [p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"] for p in mcp["Policies"]]
+    secrets = [p["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"] for p in mcp["Policies"][:-1]]
     assert len(secrets) == len(load_capabilities(CAPABILITIES)) + 1
+    (statement,) = mcp["Policies"][-1]["Statement"]
+    names = sorted(f"{c.name}#*" for c in load_capabilities(CAPABILITIES))
+    assert sorted(statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]) == names
     assert "McpUrl" in template["Outputs"]
 
 
@@ -137,3 +146,16 @@ def test_the_usage_plan_throttles_and_functions_may_reserve_concurrency() -> Non
             reserved = resource["Properties"]["ReservedConcurrentExecutions"]
             assert reserved["Fn::If"][0] == ("ReserveMcp" if name == "McpFunction" else "ReserveRest")
             assert reserved["Fn::If"][2] == {"Ref": "AWS::NoValue"}  # unset by default
+
+
+def test_the_idempotency_table_matches_what_the_runtime_writes() -> None:
+    """Issue 15: the table Powertools Idempotency expects, encrypted, records expiring by TTL."""
+    template = _template()
+    table = template["Resources"]["IdempotencyTable"]["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert table["BillingMode"] == "PAY_PER_REQUEST" and table["SSESpecification"] == {"SSEEnabled": True}
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["IDEMPOTENCY_TABLE"] == {"Ref": "IdempotencyTable"}
+    assert variables["IDEMPOTENCY_WINDOW_S"] == {"Ref": "IdempotencyWindowSeconds"}
+    assert template["Parameters"]["IdempotencyWindowSeconds"]["Default"] == 24 * 3600

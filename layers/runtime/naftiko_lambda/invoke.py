@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Protocol
+from typing import Any, Protocol
 
 from .capability.model import CallStep, Capability, Input, Json, Plan, Step, StepRef
 from .capability.templates import Template
@@ -239,6 +239,7 @@ class Runtime:
     transport: Transport
     upstreams: Upstreams
     credentials_factory: Callable[[Capability], RefreshableCredentials]
+    idempotency: Any = None  # exposes/idempotency.Guard: runs writes that carry an idempotency key
     _credentials: dict[str, RefreshableCredentials] = field(default_factory=dict)
 
     def credentials_for(self, capability: Capability) -> RefreshableCredentials:

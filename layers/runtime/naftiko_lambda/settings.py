@@ -6,7 +6,8 @@ Library code takes a Settings value; only the entries call ``Settings.from_envir
     CAPABILITIES_DIR                the folder of specs the MCP function serves
     CAPABILITY_SECRET_<NAME>        Secrets Manager id of capability <NAME>'s bind keys
     UPSTREAM_BASE_URI_<NAMESPACE>   replaces a consumes namespace's baseUri (local runs, tests)
-    MCP_AUTH                        "bearer" (default) or "none": the MCP endpoint's inbound check
+    MCP_AUTH                        "bearer" (default), "oauth2" or "none": the MCP endpoint's inbound check
+    IDEMPOTENCY_TABLE / _STORE / _WINDOW_S   where idempotency keys are kept, and for how long
     MCP_BEARER_TOKENS / MCP_TOKENS_SECRET   accepted MCP bearer tokens (comma list / secret id)
 """
 
@@ -19,6 +20,7 @@ from types import MappingProxyType
 
 from .capability.model import Capability
 from .credentials import CredentialSource
+from .exposes.idempotency import WINDOW_S, Guard
 from .invoke import LazyTransport, Runtime, Upstreams
 
 
@@ -57,4 +59,20 @@ class Settings:
 
     def runtime(self, capabilities: tuple[Capability, ...]) -> Runtime:
         """The transport, upstream overrides and credentials the entries hand to the adapters."""
-        return Runtime(self._transport, self.upstreams(capabilities), self.credentials)
+        return Runtime(self._transport, self.upstreams(capabilities), self.credentials, self.idempotency())
+
+    def idempotency(self) -> Guard:
+        """IDEMPOTENCY_TABLE (DynamoDB), or IDEMPOTENCY_STORE=memory (`serve`); IDEMPOTENCY_WINDOW_S.
+
+        With neither, a request that carries a key is answered 503 rather than run unguarded. Under
+        ``sam local`` the table's Ref is its logical id, not a table: keys are kept in memory (for
+        as long as the container lives: ``--warm-containers LAZY``).
+        """
+        window = self.environ.get("IDEMPOTENCY_WINDOW_S", "")
+        table = self.environ.get("IDEMPOTENCY_TABLE") or None
+        sam_local = self.environ.get("AWS_SAM_LOCAL", "").lower() == "true"
+        return Guard(
+            table=table,
+            memory=self.environ.get("IDEMPOTENCY_STORE") == "memory" or (sam_local and table == "IdempotencyTable"),
+            window_s=int(window) if window.isdigit() else WINDOW_S,
+        )

@@ -55,6 +55,8 @@ def prepare_environ(
     env["CAPABILITIES_DIR"] = str(capabilities_dir)
     if not env.get("MCP_BEARER_TOKENS"):
         env["MCP_BEARER_TOKENS"] = secrets.token_urlsafe(TOKEN_BYTES)  # fresh each run, printed in the banner
+    if not env.get("IDEMPOTENCY_TABLE"):
+        env.setdefault("IDEMPOTENCY_STORE", "memory")  # keys honoured while the process lives
     if use_sandbox:
         for key in keys:
             env[key] = SANDBOX_TOKEN

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..capability.load import load_capabilities
 from ..capability.model import Capability
+from ..exposes.idempotency import WINDOW_S
 from ..settings import env_suffix
 
 RUNTIME = "python3.11"
@@ -49,6 +50,20 @@ def _secret_arn(cid: str) -> dict[str, Any]:
 
 def _reserved(condition: str, parameter: str) -> dict[str, Any]:
     return {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+
+
+def _idempotency_policy(capabilities: list[str]) -> dict[str, Any]:
+    """Item access to the idempotency table, only to records named after the given capabilities."""
+    return {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+                "Resource": {"Fn::GetAtt": ["IdempotencyTable", "Arn"]},
+                "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{c}#*" for c in capabilities]}},
+            }
+        ]
+    }
 
 
 def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
@@ -126,6 +141,19 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "MinValue": -1,
             "Description": "Reserved concurrency of the MCP function (-1: unset, the account's pool)",
         },
+        "IdempotencyWindowSeconds": {
+            "Type": "Number",
+            "Default": WINDOW_S,
+            "MinValue": 60,
+            "MaxValue": 30 * 24 * 3600,
+            "Description": "How long a write's answer is replayed to a retry with the same idempotency key",
+        },
+        "IdempotencyPointInTimeRecovery": {
+            "Type": "String",
+            "Default": "false",
+            "AllowedValues": ["false", "true"],
+            "Description": "Point-in-time recovery of the idempotency table (its records expire anyway)",
+        },
         "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"]},
     }
     conditions: dict[str, Any] = {
@@ -133,6 +161,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "HasQuota": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RestApiQuotaLimit"}, 0]}]},
         "ReserveRest": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RestReservedConcurrency"}, -1]}]},
         "ReserveMcp": {"Fn::Not": [{"Fn::Equals": [{"Ref": "McpReservedConcurrency"}, -1]}]},
+        "IdempotencyPitr": {"Fn::Equals": [{"Ref": "IdempotencyPointInTimeRecovery"}, "true"]},
     }
     rules = {
         "McpIsNotPublicByAccident": {
@@ -182,6 +211,20 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                             ]
                         },
                     },
+                },
+            },
+        },
+        "IdempotencyTable": {
+            # Powertools Idempotency's shape: key "id" ("<capability>#<hash>"), TTL on "expiration".
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}],
+                "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+                "SSESpecification": {"SSEEnabled": True},
+                "PointInTimeRecoverySpecification": {
+                    "PointInTimeRecoveryEnabled": {"Fn::If": ["IdempotencyPitr", True, False]}
                 },
             },
         },
@@ -244,7 +287,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                         "POWERTOOLS_SERVICE_NAME": f"naftiko-{capability.name}",
                     }
                 },
-                "Policies": [policy],
+                "Policies": [policy, _idempotency_policy([capability.name])],
                 "ReservedConcurrentExecutions": _reserved("ReserveRest", "RestReservedConcurrency"),
                 "Events": {
                     "Proxy": {
@@ -280,7 +323,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "Timeout": MCP_TIMEOUT_S,
             "Environment": {"Variables": mcp_env},
             # The MCP function serves every capability, so it alone may read every capability's secret.
-            "Policies": mcp_secrets,
+            "Policies": [*mcp_secrets, _idempotency_policy([c.name for c in capabilities])],
             "ReservedConcurrentExecutions": _reserved("ReserveMcp", "McpReservedConcurrency"),
             "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
         },
@@ -315,6 +358,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                     "Variables": {
                         "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
                         "POWERTOOLS_METRICS_NAMESPACE": "Naftiko",
+                        "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
+                        "IDEMPOTENCY_WINDOW_S": {"Ref": "IdempotencyWindowSeconds"},
                     }
                 },
             }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -21,15 +22,18 @@ from ... import deadline
 from ...errors import InvocationError, NaftikoError, UpstreamError
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
+from ..idempotency import KEY_ARGUMENT, Answer, IdempotencyError, check_key, fingerprint
 from ..inputs import check_inputs
 from . import resources as res
 from .results import failure, success
-from .tools import Endpoint
+from .tools import Endpoint, ToolEntry
 
 PAGE_SIZE = 50
 """Entries per tools/list, resources/list and prompts/list page."""
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
+REPLAYED_META = "io.naftiko/idempotent-replayed"
+"""Set in a tool result's ``_meta`` when it is the stored result of an earlier call with the key."""
 T = TypeVar("T")
 
 
@@ -73,17 +77,30 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
         entry = table.get(params.name)
         if entry is None:
             raise MCPError(INVALID_PARAMS, f"unknown tool: {params.name}")
+        limit = deadline.current.get()
         try:
             raw = params.arguments or {}
             if not isinstance(raw, dict):
                 raise InvocationError(params.name, None, "arguments must be an object")
+            key = raw.get(KEY_ARGUMENT) if entry.keyed else None
+            if key is not None:
+                raw = {name: value for name, value in raw.items() if name != KEY_ARGUMENT}
             inputs = check_inputs(entry.operation.inputs, raw, params.name, from_text=False)
-            outcome = await to_thread.run_sync(
-                runtime.call, entry.capability, entry.operation, inputs, deadline.current.get()
-            )
         except NaftikoError as exc:
             return failure(exc)
-        return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
+
+        def call() -> types.CallToolResult:
+            try:
+                outcome = runtime.call(entry.capability, entry.operation, inputs, limit)
+            except NaftikoError as exc:
+                return failure(exc)
+            return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
+
+        if key is None:
+            return await to_thread.run_sync(call)
+        if not isinstance(key, str):
+            return failure(InvocationError(params.name, KEY_ARGUMENT, "must be a string"))
+        return await to_thread.run_sync(_keyed, runtime, entry, params.name, key, inputs, call, limit)
 
     handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
     if endpoint.resources:
@@ -93,6 +110,53 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
     guarded: dict[str, Any] = {name: _guarded(handler) for name, handler in handlers.items()}
     server: Server[Any] = Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **guarded)
     return server
+
+
+def _keyed(
+    runtime: Runtime,
+    entry: ToolEntry,
+    name: str,
+    key: str,
+    inputs: dict[str, Any],
+    call: Callable[[], types.CallToolResult],
+    limit: deadline.Deadline | None,
+) -> types.CallToolResult:
+    """A write under its idempotency key: run once, its final result replayed to a retry."""
+
+    def execute() -> Answer:
+        result = call()
+        status = 200 if not result.is_error else _status(result)
+        return Answer(status, result.model_dump(mode="json", by_alias=True, exclude_none=True))
+
+    try:
+        answer, replayed = runtime.idempotency.run(
+            entry.capability.name,
+            check_key(key),
+            fingerprint(entry.operation.name, entry.operation.target, inputs),
+            execute,
+            limit,
+        )
+    except IdempotencyError as exc:
+        detail: dict[str, Any] = {"error": "IdempotencyError", "status": exc.status, "message": exc.message}
+        if exc.retry_after:
+            detail["retryAfterSeconds"] = exc.retry_after
+        text = types.TextContent(type="text", text=json.dumps(detail))
+        return types.CallToolResult(content=[text], structured_content=detail, is_error=True)
+    result = types.CallToolResult.model_validate(answer.body)
+    if replayed:
+        result.meta = {**(result.meta or {}), REPLAYED_META: True}
+    return result
+
+
+def _status(result: types.CallToolResult) -> int:
+    """The HTTP status a failed call stands for, to tell final failures (stored) from retryable ones."""
+    detail = result.structured_content or {}
+    if detail.get("error") == "InvocationError":
+        return 400
+    status = detail.get("status")
+    if detail.get("error") == "UpstreamError" and isinstance(status, int) and status not in (401, 403):
+        return status
+    return 502
 
 
 def _guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:

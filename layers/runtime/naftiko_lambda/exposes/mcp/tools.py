@@ -18,9 +18,17 @@ from dataclasses import dataclass, field
 import mcp_types as types
 
 from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
+from ..idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
 from ..schemas import input_schema, tool_output_schema
 
 SEPARATOR = "__"
+KEY_PROPERTY = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_KEY_CHARS,
+    "description": "Optional. A unique name for this call (a UUID). Repeat it when retrying the same call:"
+    " the write then happens at most once and the retry gets the first result.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,7 @@ class ToolEntry:
     operation: ExposedOperation  # ... through invoke.run
     wrapped: bool = False  # structured content is {"result": ...}
     object_schema: bool = False
+    keyed: bool = False  # a write that takes an optional idempotencyKey (../idempotency.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +70,15 @@ def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -
     hints = operation.hints
     call = operation.call
     output_schema, wrapped = tool_output_schema(operation.plan)
+    arguments = input_schema(operation.inputs)
+    keyed = takes_key(operation)
+    if keyed:
+        arguments["properties"][KEY_ARGUMENT] = KEY_PROPERTY
     tool = types.Tool(
         name=name,
         title=operation.label or None,
         description=operation.description or (call.description if call else "") or name,
-        input_schema=input_schema(operation.inputs),
+        input_schema=arguments,
         output_schema=output_schema,
         annotations=types.ToolAnnotations(
             title=operation.label or None,
@@ -75,7 +88,7 @@ def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -
             open_world_hint=hints.open_world,
         ),
     )
-    return ToolEntry(tool, capability, operation, wrapped, output_schema is not None and not wrapped)
+    return ToolEntry(tool, capability, operation, wrapped, output_schema is not None and not wrapped, keyed)
 
 
 def endpoint_for(

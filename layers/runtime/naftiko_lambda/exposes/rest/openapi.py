@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from ...capability.model import Auth, Capability, Input
+from ..idempotency import MAX_KEY_CHARS, WRITE_METHODS
 from ..schemas import input_property, result_schema
 from .routes import route_path
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS},
+    "description": "A unique name for this request (a UUID). Send it again when retrying: the write happens at"
+    " most once, and the retry gets the first answer (with Idempotent-Replayed: true). 409: the first is still"
+    " running (see Retry-After); 422: the key was used for a different request.",
+}
 
 
 def _schema(item: Input) -> dict[str, Any]:
@@ -118,6 +128,9 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
                 "504": _PROBLEM,
             },
         }
+        if operation.method in WRITE_METHODS and not any(p["name"].lower() == "idempotency-key" for p in parameters):
+            parameters.append(_IDEMPOTENCY_KEY)
+            entry["responses"].update({"409": _PROBLEM, "422": _PROBLEM})
         if operation.description:
             entry["description"] = operation.description
         if body_inputs:

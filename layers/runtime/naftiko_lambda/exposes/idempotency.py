@@ -1,0 +1,269 @@
+"""Exactly-once writes: a write with an idempotency key runs at most once per key and capability.
+
+The caller names an attempt (REST ``Idempotency-Key`` header, IETF httpapi draft; MCP
+``idempotencyKey`` argument) and repeats the name when it retries. The first request runs and
+its final answer is stored. A repeat with the same request gets that answer again with no
+upstream call (replayed). The same key with a different request is a 422, and a repeat while the
+first still runs is a 409 with Retry-After. An answer that is not final (a 5xx: the upstream
+failed or timed out) is not stored: the key is released and the caller may retry. 2xx and 4xx
+answers are final.
+
+Storage is Powertools Idempotency (its in-progress lock, expiry and payload validation) on a
+DynamoDB table, or, for `serve`, the in-memory store below with the same conditions. Record ids
+begin with the capability's name, so an IAM condition on the leading key keeps each REST
+function to its own capability's records. Powertools and boto3 are imported on the first key
+a process sees: a function that never gets one pays nothing at its cold start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..capability.model import ExposedOperation
+from ..deadline import Deadline, now_or_default
+from ..errors import NaftikoError
+from ..observability import logger
+
+WINDOW_S = 24 * 3600
+"""How long a stored answer is replayed for a key (seconds; the template's IdempotencyWindowSeconds)."""
+MAX_STORED_BYTES = 350_000
+"""Largest answer stored (JSON bytes): DynamoDB items hold 400 KB, less the record's own fields."""
+RETRY_AFTER_S = 2
+"""What a 409 tells the caller to wait before repeating (seconds)."""
+MAX_KEY_CHARS = 255
+RETRYABLE_4XX = frozenset({408, 425, 429})
+KEY_ARGUMENT = "idempotencyKey"
+"""The optional argument an MCP write tool takes (listed in its input schema)."""
+WRITE_METHODS = frozenset({"POST", "PATCH"})
+"""HTTP methods a repeat of which may write twice (PUT and DELETE are idempotent already)."""
+
+
+def takes_key(operation: ExposedOperation) -> bool:
+    """Whether an MCP tool offers ``idempotencyKey``: hinted neither read-only nor idempotent,
+    it calls an upstream POST or PATCH, and has no input of that name already."""
+    hints = operation.hints
+    if hints.read_only or hints.idempotent or any(i.name == KEY_ARGUMENT for i in operation.inputs):
+        return False
+    return any(step.operation.method in WRITE_METHODS for step in operation.plan.calls)
+
+
+def fingerprint(*parts: object) -> str:
+    """What makes two requests the same request, hashed (canonical JSON of the parts)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+class IdempotencyError(NaftikoError):
+    """The key cannot be honoured now: 409 (in progress), 422 (another request), 503 (no store)."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A final answer as stored: status, JSON body, the headers worth repeating."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        """Stored and replayed: 2xx and 4xx, except the 4xx that say "try again" (408, 425, 429)."""
+        return self.status < 500 and self.status not in RETRYABLE_4XX
+
+
+def check_key(key: str) -> str:
+    """A key is 1 to 255 visible ASCII characters (a UUID, typically)."""
+    if not 0 < len(key) <= MAX_KEY_CHARS or not all(33 <= ord(c) < 127 for c in key):
+        raise IdempotencyError(400, f"an idempotency key is 1 to {MAX_KEY_CHARS} visible ASCII characters")
+    return key
+
+
+class _NotFinal(Exception):
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+
+class _TooLarge(Exception):
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+
+class _Remaining:
+    """A Lambda-context stand-in for Powertools: the in-progress lock lasts as long as the invocation."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self._deadline.remaining() * 1000)
+
+
+@dataclass
+class Guard:
+    """Runs writes under their idempotency key; one per warm process (its store is reused)."""
+
+    table: str | None = None  # the DynamoDB table; None with ``memory`` set: the in-memory store
+    memory: bool = False
+    window_s: int = WINDOW_S
+    _stores: dict[str, Any] = field(default_factory=dict, repr=False)
+    _client: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def run(
+        self,
+        capability: str,
+        key: str,
+        fingerprint: str,
+        execute: Callable[[], Answer],
+        deadline: Deadline | None = None,
+    ) -> tuple[Answer, bool]:
+        """(the answer, whether it was replayed). Raises IdempotencyError (409, 422, 503)."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+        from aws_lambda_powertools.utilities.idempotency.base import IdempotencyHandler
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            BaseError,
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        ran: list[Answer] = []
+
+        def function() -> dict[str, Any]:
+            answer = execute()
+            ran.append(answer)
+            if not answer.final:
+                raise _NotFinal(answer)
+            stored = {"status": answer.status, "body": answer.body, "headers": dict(answer.headers)}
+            if len(json.dumps(stored)) > MAX_STORED_BYTES:
+                raise _TooLarge(answer)
+            return stored
+
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="fingerprint",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=self.window_s,
+            lambda_context=_Remaining(deadline or now_or_default()),  # type: ignore[arg-type]
+        )
+        handler = IdempotencyHandler(
+            function=function,
+            function_payload={"key": key, "fingerprint": fingerprint},
+            config=config,
+            persistence_store=self.store(capability),
+            key_prefix=capability,  # record ids "<capability>#<hash>": the IAM leading-key condition
+            function_args=(),
+            function_kwargs={},
+        )
+        try:
+            stored = handler.handle()
+        except (_NotFinal, _TooLarge) as signal:
+            if isinstance(signal, _TooLarge):
+                logger().warning("answer too large to store: the key is released", extra={"capability": capability})
+            return signal.answer, False
+        except IdempotencyValidationError:
+            raise IdempotencyError(422, "this idempotency key was used for a different request") from None
+        except IdempotencyAlreadyInProgressError:
+            raise IdempotencyError(409, "a request with this idempotency key is in progress", RETRY_AFTER_S) from None
+        except BaseError as exc:
+            if ran:  # the write happened; only storing its answer failed: give the caller the answer
+                logger().warning("idempotency store failed after the call", extra={"capability": capability})
+                return ran[0], False
+            raise IdempotencyError(503, "the idempotency store is not available: the request was not run") from exc
+        if ran:
+            return ran[0], False
+        return Answer(stored["status"], stored.get("body"), stored.get("headers") or {}), True
+
+    def store(self, capability: str) -> Any:
+        """One persistence layer per capability: Powertools keeps the key prefix on the layer itself,
+        so a layer shared by two capabilities (the MCP function) could write one's records under
+        the other's name. The DynamoDB client underneath is shared."""
+        with self._lock:
+            found = self._stores.get(capability)
+            if found is None:
+                found = MemoryStore() if self.memory else _dynamodb(self.table, self._dynamodb_client())
+                self._stores[capability] = found
+            return found
+
+    def _dynamodb_client(self) -> Any:
+        if not self.table:
+            raise IdempotencyError(
+                503, "no idempotency store is configured (IDEMPOTENCY_TABLE): the request was not run"
+            )
+        if self._client is None:
+            import boto3  # type: ignore[import-untyped]
+            from botocore.config import Config
+
+            # Short: a store that does not answer fails the request fast (503) instead of eating its deadline.
+            config = Config(connect_timeout=2, read_timeout=3, retries={"max_attempts": 2, "mode": "standard"})
+            self._client = boto3.session.Session().client("dynamodb", config=config)
+        return self._client
+
+
+def _dynamodb(table: str | None, client: Any) -> Any:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(table_name=str(table), boto3_client=client)
+
+
+def _memory_store_class() -> type:
+    """The in-memory persistence layer for `serve`: DynamoDB's put conditions, on a dict."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyItemAlreadyExistsError,
+        IdempotencyItemNotFoundError,
+    )
+    from aws_lambda_powertools.utilities.idempotency.persistence.base import BasePersistenceLayer
+
+    class _MemoryStore(BasePersistenceLayer):
+        def __init__(self) -> None:
+            super().__init__()  # type: ignore[no-untyped-call]
+            self.records: dict[str, Any] = {}
+            self.guard = threading.Lock()
+
+        def _get_record(self, idempotency_key: str) -> Any:
+            with self.guard:
+                found = self.records.get(idempotency_key)
+            if found is None:
+                raise IdempotencyItemNotFoundError
+            return found
+
+        def _put_record(self, data_record: Any) -> None:
+            now = time.time()
+            with self.guard:
+                existing = self.records.get(data_record.idempotency_key)
+                expired = existing is not None and existing.expiry_timestamp < now
+                stale = (
+                    existing is not None
+                    and existing.status == "INPROGRESS"
+                    and existing.in_progress_expiry_timestamp is not None
+                    and existing.in_progress_expiry_timestamp < now * 1000
+                )
+                if existing is not None and not expired and not stale:
+                    # As the DynamoDB layer does: a different payload under this key is refused here.
+                    self._validate_payload(data_payload=data_record, stored_data_record=existing)
+                    raise IdempotencyItemAlreadyExistsError(old_data_record=existing)
+                self.records[data_record.idempotency_key] = data_record
+
+        def _update_record(self, data_record: Any) -> None:
+            with self.guard:
+                self.records[data_record.idempotency_key] = data_record
+
+        def _delete_record(self, data_record: Any) -> None:
+            with self.guard:
+                self.records.pop(data_record.idempotency_key, None)
+
+    return _MemoryStore
+
+
+def MemoryStore() -> Any:
+    return _memory_store_class()()

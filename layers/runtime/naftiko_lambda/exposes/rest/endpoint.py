@@ -1,0 +1,166 @@
+"""The one generic REST endpoint: route -> inbound auth -> inputs -> (idempotency) -> run -> response.
+
+Every operation of a capability is served by ``operation_endpoint``: it finds the operation in
+the route table (routes.py), checks the block's inbound authentication (inbound.py, oauth.py),
+reads the inputs (arguments.py), runs the plan on a worker thread (invoke.Runtime.call) and maps
+the outcome or the error (problems.py). A POST or PATCH carrying ``Idempotency-Key`` runs under
+the idempotency guard (../idempotency.py): at most once per key, its final answer replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ... import deadline
+from ...capability.model import Auth, Capability, Json, Plan
+from ...consumes.bind import make_scope
+from ...errors import NaftikoError, Unauthorized
+from ...invoke import Runtime
+from ...observability import current_request_id, logger
+from ..idempotency import WRITE_METHODS, Answer, IdempotencyError, check_key, fingerprint
+from ..inbound import challenge, is_authorized
+from ..oauth import ResourceServer, Validator
+from ..oauth import challenge as oauth_challenge
+from .arguments import collect_inputs, read_body
+from .problems import problem, problem_for
+from .routes import RestEntry, Router
+
+MAX_BODY_BYTES = 6 * 1024 * 1024
+"""Largest request body accepted (bytes): Lambda's synchronous invocation payload limit."""
+IDEMPOTENCY_HEADER = "idempotency-key"
+IDEMPOTENCY_TITLES = {
+    400: "Bad idempotency key",
+    409: "Request in progress",
+    422: "Idempotency key reused",
+    503: "Idempotency store unavailable",
+}
+
+
+def operation_endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
+    credentials = runtime.credentials_for(capability)
+    no_plan = make_scope(capability, Plan(), {}, credentials)  # inbound auth templates see binds only
+    validators: dict[ResourceServer, Validator] = {}  # one per oauth2 block: key caches live while warm
+
+    def validator(auth: Auth) -> Validator:
+        server = ResourceServer.from_auth(auth)
+        found = validators.get(server)
+        if found is None:
+
+            def read(key: str) -> str:
+                return str(credentials.get(key).reveal())
+
+            found = validators.setdefault(server, Validator(server, runtime.transport, read))
+        return found
+
+    prefix_length = len(capability.name) + 1
+
+    async def endpoint(request: Request) -> Response:
+        found = router.match(request.scope["path"][prefix_length:])
+        if found is None:
+            return problem(404, "Not found", "no operation at this path")
+        route, path_params = found
+        entry = route.methods.get(request.method)
+        if entry is None:
+            allow = ", ".join(route.methods)
+            return problem(405, "Method not allowed", f"{request.method} is not allowed here", headers={"Allow": allow})
+        name = f"{capability.name}.{entry.operation.name}"
+        limit = deadline.current.get()
+        try:
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                return problem(413, "Payload too large", f"the body is over {MAX_BODY_BYTES} bytes")
+            auth = entry.auth  # each rest block keeps its own inbound authentication
+            if auth is not None and auth.type == "oauth2":
+                await run_in_threadpool(validator(auth).check, request.headers.get("authorization"), limit)
+            elif auth is not None and not is_authorized(auth, request.headers, request.query_params, no_plan):
+                headers = {"WWW-Authenticate": challenge(auth)}
+                return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
+            body = await read_body(request, name)
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is not None and entry.operation.method in WRITE_METHODS:
+                fingerprint = _fingerprint(request, await request.body())
+
+                def execute() -> Answer:
+                    return _answer(_respond(capability, runtime, entry, request, body, path_params, name, limit))
+
+                guard = runtime.idempotency
+                answer, replayed = await run_in_threadpool(
+                    guard.run, capability.name, check_key(key), fingerprint, execute, limit
+                )
+                return _replay(answer, replayed)
+            return await run_in_threadpool(
+                _respond, capability, runtime, entry, request, body, path_params, name, limit
+            )
+        except Unauthorized as exc:
+            header = {"WWW-Authenticate": oauth_challenge(exc, None)}
+            title = "Forbidden" if exc.status == 403 else "Unauthorized"
+            return problem(exc.status, title, exc.message, headers=header)
+        except IdempotencyError as exc:
+            retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+            return problem(exc.status, IDEMPOTENCY_TITLES[exc.status], exc.message, headers=retry)
+        except NaftikoError as exc:
+            return problem_for(exc)
+        except Exception:
+            return _internal(capability, entry)
+
+    return endpoint
+
+
+def _respond(
+    capability: Capability,
+    runtime: Runtime,
+    entry: RestEntry,
+    request: Request,
+    body: Json,
+    path_params: Mapping[str, str],
+    name: str,
+    limit: deadline.Deadline | None,
+) -> Response:
+    """Run the operation and map its outcome or error to a response (on a worker thread)."""
+    try:
+        inputs = collect_inputs(entry.inputs, request, body, path_params, name)
+        outcome = runtime.call(capability, entry.operation, inputs, limit)
+    except NaftikoError as exc:
+        return problem_for(exc)
+    except Exception:
+        return _internal(capability, entry)
+    if outcome.data is None and outcome.status in (204, 205, 304):
+        return Response(status_code=outcome.status)
+    return JSONResponse(outcome.data, status_code=outcome.status)
+
+
+def _internal(capability: Capability, entry: RestEntry) -> Response:
+    correlation = current_request_id.get()
+    logger().exception(
+        "unexpected error",
+        extra={"capability": capability.name, "operation": entry.operation.name, "correlation_id": correlation},
+    )
+    return problem(500, "Internal error", "the request could not be completed", correlation_id=correlation)
+
+
+def _fingerprint(request: Request, raw_body: bytes) -> str:
+    """What makes two requests the same request: method, path, query, and the body's hash."""
+    query = sorted(request.query_params.multi_items())
+    return fingerprint(request.method, request.url.path, query, hashlib.sha256(raw_body).hexdigest())
+
+
+def _answer(response: Response) -> Answer:
+    body = json.loads(bytes(response.body)) if response.body else None
+    return Answer(
+        response.status_code, body, {"content-type": response.headers.get("content-type", "application/json")}
+    )
+
+
+def _replay(answer: Answer, replayed: bool) -> Response:
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    if answer.body is None:
+        return Response(status_code=answer.status, headers=headers)
+    media = answer.headers.get("content-type", "application/json")
+    return JSONResponse(answer.body, status_code=answer.status, media_type=media, headers=headers)
