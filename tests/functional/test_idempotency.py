@@ -388,3 +388,58 @@ def test_the_openapi_document_offers_the_header_on_writes(folder: Path, upstream
     assert [p["name"] for p in path["post"]["parameters"]] == ["Idempotency-Key"]
     assert {"409", "422"} <= set(path["post"]["responses"])
     assert all(p["name"] != "Idempotency-Key" for p in path["get"]["parameters"])
+
+
+LEDGER = """
+naftiko: 1.0.0-alpha2
+capability:
+  consumes:
+  - type: http
+    namespace: books
+    baseUri: https://api.books.example.com
+    resources:
+    - name: entries
+      path: /entries
+      operations:
+      - {name: append-entry, method: PUT, body: {type: json, data: {amount: '{{amount}}'}}}
+  aggregates:
+  - label: Ledger
+    namespace: ledger
+    functions:
+    - name: append
+      description: Appends an entry (a PUT that is not idempotent)
+      semantics: {safe: false, idempotent: false}
+      inputParameters:
+      - {name: amount, type: number, description: how much}
+      call: books.append-entry
+      with: {amount: amount}
+  exposes:
+  - type: rest
+    namespace: ledger-rest
+    port: 8080
+    resources:
+    - path: /entries
+      operations:
+      - {method: PUT, ref: ledger.append}
+  - type: mcp
+    namespace: ledger-mcp
+    port: 9090
+    tools:
+    - {name: append, ref: ledger.append}
+"""
+
+
+def test_a_put_the_spec_calls_non_idempotent_honours_the_key(tmp_path: Path, upstream: UpstreamServer) -> None:
+    folder = tmp_path / "capabilities"
+    write_spec(folder, "ledger.yaml", LEDGER)
+    deployment = Deployment(folder, upstream.url, {"IDEMPOTENCY_STORE": "memory"})
+    upstream.reply(Reply(200, {"balance": 5}))
+    for _ in range(2):
+        answer = deployment.rest("ledger", "PUT", "/entries", body={"amount": 5}, headers={"Idempotency-Key": "e-1"})
+        assert answer.status == 200 and answer.json == {"balance": 5}
+    assert answer.headers["idempotent-replayed"] == "true"
+    assert len(upstream.received) == 1
+    (tool,) = deployment.list_tools(path="/mcp/ledger")
+    assert "idempotencyKey" in tool.input_schema["properties"]
+    document = deployment.rest("ledger", "GET", "/openapi.json").json
+    assert [p["name"] for p in document["paths"]["/ledger/entries"]["put"]["parameters"]] == ["Idempotency-Key"]

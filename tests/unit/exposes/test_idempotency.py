@@ -40,10 +40,11 @@ def test_seed_tools_take_a_key_exactly_when_they_write() -> None:
     """Every seed tool calling POST or PATCH upstream (and not hinted idempotent) offers the key."""
     seen = {True: 0, False: 0}
     for file in sorted(CAPABILITIES.glob("*.yaml")):
-        for tool in load_capability(file).tools:
+        capability = load_capability(file)
+        for tool in capability.tools:
             methods = {step.operation.method for step in tool.plan.calls}
             expected = bool(methods & {"POST", "PATCH"}) and not tool.hints.read_only and not tool.hints.idempotent
-            assert takes_key(tool) is expected, tool.name
+            assert takes_key(capability, tool) is expected, tool.name
             seen[expected] += 1
     assert seen[True] and seen[False]
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..capability.model import ExposedOperation
+from ..capability.model import Capability, ExposedOperation
 from ..deadline import Deadline, now_or_default
 from ..errors import NaftikoError
 from ..observability import logger
@@ -44,13 +44,27 @@ WRITE_METHODS = frozenset({"POST", "PATCH"})
 """HTTP methods a repeat of which may write twice (PUT and DELETE are idempotent already)."""
 
 
-def takes_key(operation: ExposedOperation) -> bool:
-    """Whether an MCP tool offers ``idempotencyKey``: hinted neither read-only nor idempotent,
-    it calls an upstream POST or PATCH, and has no input of that name already."""
+def takes_key(capability: Capability, operation: ExposedOperation) -> bool:
+    """Whether an MCP tool offers ``idempotencyKey``: hinted neither read-only nor idempotent, it
+    calls an upstream POST or PATCH (or its aggregate function says ``idempotent: false``), and
+    has no input of that name already."""
     hints = operation.hints
     if hints.read_only or hints.idempotent or any(i.name == KEY_ARGUMENT for i in operation.inputs):
         return False
-    return any(step.operation.method in WRITE_METHODS for step in operation.plan.calls)
+    return _non_idempotent(capability, operation) or any(
+        step.operation.method in WRITE_METHODS for step in operation.plan.calls
+    )
+
+
+def _non_idempotent(capability: Capability, operation: ExposedOperation) -> bool:
+    function = capability.functions.get(operation.ref) if operation.ref else None
+    return function is not None and function.semantics.idempotent is False
+
+
+def honours_header(capability: Capability, operation: ExposedOperation) -> bool:
+    """Whether a REST operation honours ``Idempotency-Key``: POST and PATCH, and any operation
+    whose aggregate function's semantics say ``idempotent: false``."""
+    return operation.method in WRITE_METHODS or _non_idempotent(capability, operation)
 
 
 def fingerprint(*parts: object) -> str:

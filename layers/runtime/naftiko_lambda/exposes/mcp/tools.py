@@ -71,7 +71,7 @@ def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -
     call = operation.call
     output_schema, wrapped = tool_output_schema(operation.plan)
     arguments = input_schema(operation.inputs)
-    keyed = takes_key(operation)
+    keyed = takes_key(capability, operation)
     if keyed:
         arguments["properties"][KEY_ARGUMENT] = KEY_PROPERTY
     tool = types.Tool(

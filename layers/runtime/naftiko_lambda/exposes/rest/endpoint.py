@@ -24,7 +24,7 @@ from ...consumes.bind import make_scope
 from ...errors import NaftikoError, Unauthorized
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
-from ..idempotency import WRITE_METHODS, Answer, IdempotencyError, check_key, fingerprint
+from ..idempotency import Answer, IdempotencyError, check_key, fingerprint, honours_header
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator
 from ..oauth import challenge as oauth_challenge
@@ -84,7 +84,7 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
                 return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             key = request.headers.get(IDEMPOTENCY_HEADER)
-            if key is not None and entry.operation.method in WRITE_METHODS:
+            if key is not None and honours_header(capability, entry.operation):
                 fingerprint = _fingerprint(request, await request.body())
 
                 def execute() -> Answer:

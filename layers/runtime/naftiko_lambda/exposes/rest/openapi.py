@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...capability.model import Auth, Capability, Input
-from ..idempotency import MAX_KEY_CHARS, WRITE_METHODS
+from ..idempotency import MAX_KEY_CHARS, honours_header
 from ..schemas import input_property, result_schema
 from .routes import route_path
 
@@ -128,7 +128,9 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
                 "504": _PROBLEM,
             },
         }
-        if operation.method in WRITE_METHODS and not any(p["name"].lower() == "idempotency-key" for p in parameters):
+        if honours_header(capability, operation) and not any(
+            p["name"].lower() == "idempotency-key" for p in parameters
+        ):
             parameters.append(_IDEMPOTENCY_KEY)
             entry["responses"].update({"409": _PROBLEM, "422": _PROBLEM})
         if operation.description:
