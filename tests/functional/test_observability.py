@@ -121,3 +121,18 @@ def test_xray_subsegment_per_upstream_call(upstream: UpstreamServer, monkeypatch
     assert document["name"] == "## upstream m3ter-billjob.getbilljob"
     assert document["annotations"] == {"capability": "m3ter-billjob", "operation": "m3ter-billjob.getbilljob"}
     assert document["trace_id"] == "1-6740d2a1-3f1e2d4c5b6a79801a2b3c4d"
+
+
+def test_logs_and_metrics_carry_the_functions_service_name(
+    upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The template names each function's service (POWERTOOLS_SERVICE_NAME): it was ignored."""
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "naftiko-m3ter-billjob")
+    observability.reset_observability()
+    upstream.reply(Reply(200, {"id": "bj"}))
+    _handler(upstream)(apigw_event(1, "GET", "/m3ter-billjob/v1/organizations/o/billjobs/bj"), _Context())
+    lines = [json.loads(out) for out in capsys.readouterr().out.splitlines() if out.startswith("{")]
+    (log,) = [line for line in lines if line.get("message") == "upstream call"]
+    (emf,) = [line for line in lines if "_aws" in line]
+    assert log["service"] == emf["service"] == "naftiko-m3ter-billjob"
+    observability.reset_observability()

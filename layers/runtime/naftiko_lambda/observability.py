@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
 import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 SERVICE = "naftiko-lambda"
+"""The service name when POWERTOOLS_SERVICE_NAME is unset (the template sets it per function)."""
 METRICS_NAMESPACE = "Naftiko"
 """Default EMF namespace (the template sets POWERTOOLS_METRICS_NAMESPACE to the same)."""
 
@@ -46,6 +48,11 @@ tracing_enabled = False
 """Set by the Lambda entry when running in Lambda with X-Ray active."""
 
 
+def service() -> str:
+    """The function's service name: Powertools' own variable, read when the first piece is made."""
+    return os.environ.get("POWERTOOLS_SERVICE_NAME") or SERVICE
+
+
 def logger() -> Any:
     global _LOGGER
     if _LOGGER is None:
@@ -56,7 +63,7 @@ def logger() -> Any:
             def format(self, record: Any) -> str:
                 return redact(super().format(record))
 
-        _LOGGER = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
+        _LOGGER = Logger(service=service(), logger_formatter=RedactingFormatter())
     return _LOGGER
 
 
@@ -65,7 +72,7 @@ def _metrics() -> Any:
     if _METRICS is None:
         from aws_lambda_powertools import Metrics
 
-        _METRICS = Metrics(namespace=METRICS_NAMESPACE, service=SERVICE)
+        _METRICS = Metrics(namespace=METRICS_NAMESPACE, service=service())
     return _METRICS
 
 
@@ -79,7 +86,7 @@ def upstream_span(capability: str, operation: str) -> Iterator[None]:
     if _TRACER is None:
         from aws_lambda_powertools import Tracer
 
-        _TRACER = Tracer(service=SERVICE)
+        _TRACER = Tracer(service=service())
     with _TRACER.provider.in_subsegment(f"## upstream {operation}") as subsegment:
         subsegment.put_annotation("capability", capability)
         subsegment.put_annotation("operation", operation)
@@ -112,8 +119,9 @@ def record_upstream_call(capability: str, operation: str, status: int | str, dur
 
 
 def reset_observability() -> None:
-    global _METRICS
+    global _METRICS, _LOGGER
     if _METRICS is not None:
         _METRICS.clear_metrics()
     _METRICS = None
+    _LOGGER = None
     current_request_id.set(None)
