@@ -94,3 +94,50 @@ def test_built_mcp_function_answers_with_only_its_layer(built: Path) -> None:
     response = _invoke(built, "McpFunction", "mcp_server.handler", event, env)
     assert response["statusCode"] == 200, response
     assert len(json.loads(response["body"])["result"]["tools"]) == 50
+
+
+def _translated(parameters: dict[str, str]) -> dict:
+    """template.yaml as CloudFormation would expand it (SAM's own translator) for these values."""
+    result = subprocess.run(
+        [
+            str(SAM.parent / "python"),
+            str(ROOT / "tests" / "support" / "sam_translate.py"),
+            "template.yaml",
+            json.dumps(parameters),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)["Resources"]
+
+
+@pytest.mark.parametrize("snapstart", ["On", "Off"])
+def test_the_template_expands_both_ways_with_every_entry_on_the_alias(snapstart: str) -> None:
+    """Issue 13 item 6: SnapStart On or Off, the API and the function URL call the published alias."""
+    resources = _translated({"SnapStart": snapstart})
+    functions = {k: v for k, v in resources.items() if v["Type"] == "AWS::Lambda::Function"}
+    assert functions and all(f["Properties"]["Runtime"] == "python3.13" for f in functions.values())
+    apply_on = "PublishedVersions" if snapstart == "On" else "None"
+    assert all(f["Properties"]["SnapStart"] == {"ApplyOn": apply_on} for f in functions.values())
+    aliases = {v["Properties"]["FunctionName"]["Ref"] for v in resources.values() if v["Type"] == "AWS::Lambda::Alias"}
+    assert aliases == set(functions)
+    invoked = [v["Properties"]["FunctionName"] for v in resources.values() if v["Type"] == "AWS::Lambda::Permission"]
+    assert invoked and all(ref["Ref"].endswith("Aliaslive") for ref in invoked)
+    assert resources["McpFunctionUrl"]["Properties"]["TargetFunctionArn"] == {"Ref": "McpFunctionAliaslive"}
+
+
+def test_an_open_function_url_is_callable() -> None:
+    """SAM grants public access to a function URL only for a literal AuthType NONE, not for a
+    parameter: without the template's own permissions every MCP call was a 403 from AWS."""
+    resources = _translated({})
+    granted = {
+        v["Properties"]["Action"]: v
+        for v in resources.values()
+        if v["Type"] == "AWS::Lambda::Permission" and v.get("Condition") == "McpUrlOpen"
+    }
+    assert granted["lambda:InvokeFunctionUrl"]["Properties"]["FunctionUrlAuthType"] == "NONE"
+    assert granted["lambda:InvokeFunction"]["Properties"]["InvokedViaFunctionUrl"] is True

@@ -8,7 +8,7 @@ import tomllib
 
 import yaml
 from naftiko_lambda.capability.load import load_capabilities
-from naftiko_lambda.cli.template import build_template, logical_id, render_template
+from naftiko_lambda.cli.template import build_template, logical_id, render_env_file, render_template
 from packaging.requirements import Requirement
 
 from ..conftest import CAPABILITIES, ROOT
@@ -20,6 +20,7 @@ def _template() -> dict:
 
 def test_committed_template_is_current() -> None:
     assert (ROOT / "template.yaml").read_text() == render_template(CAPABILITIES), "run `naftiko-lambda template`"
+    assert (ROOT / "events" / "env.local.json").read_text() == render_env_file(CAPABILITIES), "run it too"
 
 
 def test_generator_is_deterministic() -> None:
@@ -159,3 +160,13 @@ def test_the_idempotency_table_matches_what_the_runtime_writes() -> None:
     assert variables["IDEMPOTENCY_TABLE"] == {"Ref": "IdempotencyTable"}
     assert variables["IDEMPOTENCY_WINDOW_S"] == {"Ref": "IdempotencyWindowSeconds"}
     assert template["Parameters"]["IdempotencyWindowSeconds"]["Default"] == 24 * 3600
+
+
+def test_functions_run_python_3_13_behind_an_alias_with_snapstart_as_an_option() -> None:
+    template = _template()
+    function = template["Globals"]["Function"]
+    assert function["Runtime"] == "python3.13"
+    assert template["Resources"]["RuntimeLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+    assert function["AutoPublishAlias"] == "live"
+    assert function["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
+    assert template["Parameters"]["SnapStart"]["Default"] == "Off"

@@ -38,7 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     template = commands.add_parser("template", help="write template.yaml (AWS SAM) from the capabilities")
     template.add_argument("--capabilities", type=Path, default=Path("capabilities"))
     template.add_argument("--output", type=Path, default=Path("template.yaml"))
-    template.add_argument("--check", action="store_true", help="exit 1 if the file is not up to date")
+    template.add_argument(
+        "--env-file", type=Path, default=Path("events/env.local.json"), help="the `sam local --env-vars` file"
+    )
+    template.add_argument("--check", action="store_true", help="exit 1 if the files are not up to date")
 
     importer = commands.add_parser("import", help="write capability files from an API description")
     formats = importer.add_subparsers(dest="format", required=True)
@@ -93,21 +96,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(exc, file=sys.stderr)
             return 1
     if args.command == "template":
-        from .template import render_template
+        from .template import render_env_file, render_template
 
         try:
-            text = render_template(args.capabilities)
+            files = {args.output: render_template(args.capabilities), args.env_file: render_env_file(args.capabilities)}
         except SpecError as exc:
             print(exc, file=sys.stderr)
             return 1
         if args.check:
-            current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-            if current != text:
-                print(f"{args.output} is stale: run `naftiko-lambda template`", file=sys.stderr)
-                return 1
-            return 0
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
+            stale = [f for f, text in files.items() if (f.read_text(encoding="utf-8") if f.exists() else "") != text]
+            for file in stale:
+                print(f"{file} is stale: run `naftiko-lambda template`", file=sys.stderr)
+            return 1 if stale else 0
+        for file, text in files.items():
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_text(text, encoding="utf-8")
+            print(f"wrote {file}")
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
 

@@ -11,21 +11,32 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from ..capability.load import load_capabilities
-from ..capability.model import Capability
+from ..capability.model import Auth, Capability
 from ..exposes.idempotency import WINDOW_S
+from ..exposes.oauth import ResourceServer
+from ..invoke import base_uri_variable
 from ..settings import env_suffix
 
-RUNTIME = "python3.11"
+RUNTIME = "python3.13"
 FUNCTION_TIMEOUT_S = 28
 """Under API Gateway's 29 s integration timeout, so the caller gets our answer, not a 504 of its own."""
 MCP_TIMEOUT_S = 30
 MEMORY_MB = 1024
 """More memory buys more CPU: a 1 GB function cold-starts the ~0.8 s of imports about twice as fast as 512 MB."""
 PLACEHOLDER = "REPLACE_ME"
+ALIAS = "live"
+"""Every function publishes a version behind this alias; the API and the function URL call it."""
+ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
+"""What Lambda accepts as an environment variable name."""
+ENV_LIMIT_BYTES = 4096
+"""Lambda's limit on a function's environment variables (names and values together)."""
+LOCAL_MCP_TOKEN = "local-dev-token-change-me-0123456789abcdef"  # noqa: S105 - a sample, for sam local
+"""The bearer token the MCP sample events carry (scripts/make_events.py); local runs only."""
 
 
 def logical_id(name: str) -> str:
@@ -34,14 +45,34 @@ def logical_id(name: str) -> str:
 
 
 def _bind_keys(capability: Capability) -> list[str]:
+    """The variables a capability's templates read from binds or the environment: the keys its
+    secret holds. Consumes and exposes authentication, base URIs, and the introspection client
+    of an oauth2 block that validates tokens by introspection."""
     keys = set(capability.binds)
-    for adapter in capability.consumes.values():
-        if adapter.auth:
-            for template in adapter.auth.fields.values():
-                keys |= {
-                    v.name for v in template.variables if v.qualifier in (None, "env", *capability.bind_namespaces)
-                }
+    templates = [adapter.base_uri for adapter in capability.consumes.values()]
+    auths: list[Auth | None] = [a.auth for a in capability.consumes.values()]
+    auths += [block.auth for block in capability.rest] + [block.auth for block in capability.mcp]
+    for auth in auths:
+        if auth is None:
+            continue
+        templates.extend(auth.fields.values())
+        if auth.type == "oauth2" and auth.text("tokenValidation") == "introspection":
+            keys |= set(ResourceServer.from_auth(auth).client_variables)
+    for template in templates:
+        keys |= {v.name for v in template.variables if v.qualifier in (None, "env", *capability.bind_namespaces)}
     return sorted(keys)
+
+
+def runtime_variables(capability: Capability) -> list[str]:
+    """The environment variables a function serving ``capability`` may read for it, declared on
+    the function so that `sam local --env-vars` can set them (SAM sets only declared ones): its
+    bind keys and an upstream base URI override per consumes namespace. Empty means unset."""
+    names = set(_bind_keys(capability)) | {base_uri_variable(ns) for ns in capability.consumes}
+    return sorted(name for name in names if ENV_NAME.fullmatch(name))
+
+
+def _declared(capability: Capability) -> dict[str, str]:
+    return dict.fromkeys(runtime_variables(capability), "")
 
 
 def _secret_arn(cid: str) -> dict[str, Any]:
@@ -154,6 +185,13 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "AllowedValues": ["false", "true"],
             "Description": "Point-in-time recovery of the idempotency table (its records expire anyway)",
         },
+        "SnapStart": {
+            "Type": "String",
+            "Default": "Off",
+            "AllowedValues": ["Off", "On"],
+            "Description": "On: Lambda SnapStart on every function (published versions restore from a snapshot "
+            "of the initialised function instead of starting cold)",
+        },
         "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"]},
     }
     conditions: dict[str, Any] = {
@@ -162,6 +200,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "ReserveRest": {"Fn::Not": [{"Fn::Equals": [{"Ref": "RestReservedConcurrency"}, -1]}]},
         "ReserveMcp": {"Fn::Not": [{"Fn::Equals": [{"Ref": "McpReservedConcurrency"}, -1]}]},
         "IdempotencyPitr": {"Fn::Equals": [{"Ref": "IdempotencyPointInTimeRecovery"}, "true"]},
+        "SnapStartOn": {"Fn::Equals": [{"Ref": "SnapStart"}, "On"]},
+        "McpUrlOpen": {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
     }
     rules = {
         "McpIsNotPublicByAccident": {
@@ -249,9 +289,15 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "MCP_OAUTH_ISSUER": {"Ref": "McpOAuthIssuer"},
         "MCP_OAUTH_AUDIENCE": {"Ref": "McpOAuthAudience"},
         "MCP_OAUTH_SCOPES": {"Ref": "McpOAuthScopes"},
+        "MCP_OAUTH_RESOURCE": "",
+        "MCP_OAUTH_VALIDATION": "",
+        "MCP_OAUTH_CLIENT_ID": "",
+        "MCP_OAUTH_CLIENT_SECRET": "",
         "MCP_TOKENS_SECRET": {"Ref": "McpTokens"},
+        "MCP_BEARER_TOKENS": "",  # a local override (sam local --env-vars); deployed, the secret holds them
         "POWERTOOLS_SERVICE_NAME": "naftiko-mcp",
     }
+    mcp_variables: dict[str, str] = {}
     mcp_secrets: list[Any] = [{"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "McpTokens"}}}]
 
     for capability in capabilities:
@@ -285,6 +331,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                         "CAPABILITY_FILE": f"capabilities/{Path(capability.source).name}",
                         secret_env: _secret_arn(cid),
                         "POWERTOOLS_SERVICE_NAME": f"naftiko-{capability.name}",
+                        **_declared(capability),
                     }
                 },
                 "Policies": [policy, _idempotency_policy([capability.name])],
@@ -302,6 +349,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             },
         }
         mcp_env[secret_env] = _secret_arn(cid)
+        mcp_variables.update(_declared(capability))
         mcp_secrets.append(policy)
         outputs[f"{cid}RestUrl"] = {
             "Description": f"Base URL of {capability.name}'s REST API (OpenAPI at openapi.json, docs at docs)",
@@ -321,11 +369,34 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "CodeUri": "functions/",
             "Handler": "mcp_server/handler.handler",
             "Timeout": MCP_TIMEOUT_S,
-            "Environment": {"Variables": mcp_env},
+            "Environment": {"Variables": {**mcp_env, **dict(sorted(mcp_variables.items()))}},
             # The MCP function serves every capability, so it alone may read every capability's secret.
             "Policies": [*mcp_secrets, _idempotency_policy([c.name for c in capabilities])],
             "ReservedConcurrentExecutions": _reserved("ReserveMcp", "McpReservedConcurrency"),
             "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
+        },
+    }
+    # SAM adds these only for a literal AuthType NONE, not for a parameter: without them AWS
+    # refuses every call to the URL (403) before the function's own check runs.
+    alias = {"Ref": "McpFunction.Alias"}
+    resources["McpUrlPublicAccess"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Condition": "McpUrlOpen",
+        "Properties": {
+            "Action": "lambda:InvokeFunctionUrl",
+            "FunctionName": alias,
+            "Principal": "*",
+            "FunctionUrlAuthType": "NONE",
+        },
+    }
+    resources["McpUrlInvokeAccess"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Condition": "McpUrlOpen",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": alias,
+            "Principal": "*",
+            "InvokedViaFunctionUrl": True,
         },
     }
     outputs["McpUrl"] = {
@@ -354,12 +425,16 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                 "Timeout": FUNCTION_TIMEOUT_S,
                 "Tracing": "Active",
                 "Layers": [{"Ref": "RuntimeLayer"}],
+                # One shape in both SnapStart settings: the API and the URL always call the alias.
+                "AutoPublishAlias": ALIAS,
+                "SnapStart": {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}},
                 "Environment": {
                     "Variables": {
                         "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
                         "POWERTOOLS_METRICS_NAMESPACE": "Naftiko",
                         "IDEMPOTENCY_TABLE": {"Ref": "IdempotencyTable"},
                         "IDEMPOTENCY_WINDOW_S": {"Ref": "IdempotencyWindowSeconds"},
+                        "IDEMPOTENCY_STORE": "",  # "memory": keys kept in the process (sam local, tests)
                     }
                 },
             }
@@ -372,6 +447,35 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
 def render_template(capabilities_dir: Path) -> str:
     import yaml
 
-    template = build_template(load_capabilities(capabilities_dir))
+    capabilities = load_capabilities(capabilities_dir)
+    template = build_template(capabilities)
+    for name, resource in template["Resources"].items():
+        if resource["Type"] == "AWS::Serverless::Function":
+            size = _environment_bytes(resource["Properties"]["Environment"]["Variables"], template)
+            if size > ENV_LIMIT_BYTES:
+                print(
+                    f"warning: {name}'s environment is about {size} bytes, over Lambda's {ENV_LIMIT_BYTES}: "
+                    "deploy the capabilities as several stacks",
+                    file=sys.stderr,
+                )
     header = "# Generated from capabilities/ by `naftiko-lambda template`. Do not edit: regenerate.\n"
     return header + yaml.safe_dump(template, sort_keys=False, width=120, allow_unicode=True)
+
+
+def _environment_bytes(variables: dict[str, Any], template: dict[str, Any]) -> int:
+    """About what Lambda counts: names and values (a resolved ARN or name is taken as 100 bytes)."""
+    merged = {**template["Globals"]["Function"]["Environment"]["Variables"], **variables}
+    return sum(len(k) + (len(v) if isinstance(v, str) else 100) for k, v in merged.items())
+
+
+def render_env_file(capabilities_dir: Path) -> str:
+    """events/env.local.json: a `sam local ... --env-vars` file naming, per function, every
+    variable it reads (fill in the keys), and the sample events' MCP bearer token."""
+    capabilities = load_capabilities(capabilities_dir)
+    document: dict[str, dict[str, str]] = {}
+    mcp: dict[str, str] = {"MCP_BEARER_TOKENS": LOCAL_MCP_TOKEN}
+    for capability in capabilities:
+        document[f"{logical_id(capability.name)}Function"] = _declared(capability)
+        mcp.update(_declared(capability))
+    document["McpFunction"] = {"MCP_BEARER_TOKENS": LOCAL_MCP_TOKEN, **dict(sorted(mcp.items()))}
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"

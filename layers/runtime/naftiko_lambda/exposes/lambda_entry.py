@@ -67,7 +67,12 @@ def report_unserved(capabilities: tuple[Capability, ...]) -> None:
 
 def lazy_handler(create: Callable[[Settings], LambdaHandler]) -> LambdaHandler:
     """The module-level ``handler`` of a Lambda entry: built from the environment on the first
-    invocation (the cold start), then reused by every warm one."""
+    invocation (the cold start), then reused by every warm one.
+
+    Under SnapStart it is built at init instead, so that the snapshot holds the loaded specs and
+    the built app, and what must not be shared by restored copies is dropped after each restore:
+    the HTTP connections, secrets and minted tokens (none exist at init; this makes sure).
+    """
     built: list[LambdaHandler] = []
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -75,4 +80,14 @@ def lazy_handler(create: Callable[[Settings], LambdaHandler]) -> LambdaHandler:
             built.append(create(Settings.from_environ(os.environ)))
         return built[0](event, context)
 
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start":
+        from .. import reset_caches
+
+        built.append(create(Settings.from_environ(os.environ)))
+        try:  # Lambda's Python runtimes ship the hook registry; outside Lambda nothing restores
+            from snapshot_restore_py import register_after_restore  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:  # pragma: no cover
+            pass
+        else:
+            register_after_restore(reset_caches)
     return handler
