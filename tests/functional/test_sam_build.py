@@ -141,3 +141,63 @@ def test_an_open_function_url_is_callable() -> None:
     }
     assert granted["lambda:InvokeFunctionUrl"]["Properties"]["FunctionUrlAuthType"] == "NONE"
     assert granted["lambda:InvokeFunction"]["Properties"]["InvokedViaFunctionUrl"] is True
+
+
+def _sam_local_env(function: str, env_file: Path) -> dict[str, str]:
+    """The environment `sam local invoke <function> --env-vars <env_file>` gives it (SAM's own code)."""
+    result = subprocess.run(
+        [
+            str(SAM.parent / "python"),
+            str(ROOT / "tests" / "support" / "sam_env.py"),
+            "template.yaml",
+            function,
+            str(env_file),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def _env_file(tmp_path: Path, **entries: dict[str, str]) -> Path:
+    """events/env.local.json as a user fills it in."""
+    document = json.loads((EVENTS / "env.local.json").read_text())
+    for function, values in entries.items():
+        document[function].update(values)
+    file = tmp_path / "env.json"
+    file.write_text(json.dumps(document))
+    return file
+
+
+def test_sam_local_env_file_reaches_the_function(built: Path, tmp_path: Path) -> None:
+    """Issue 13 item 1: the key and the upstream given in the env file are what the function uses."""
+    with UpstreamServer() as upstream:
+        upstream.reply(Reply(200, {"data": ["job"]}))
+        values = {"M3TER_API_KEY": "key-from-env-file", "UPSTREAM_BASE_URI_M3TER_BILLJOB": upstream.url}
+        env = _sam_local_env("M3terBilljobFunction", _env_file(tmp_path, M3terBilljobFunction=values))
+        event = json.loads((EVENTS / "m3ter-billjob-get.apigw-v1.json").read_text())
+        response = _invoke(built, "M3terBilljobFunction", "rest.handler", event, env)
+        assert response["statusCode"] == 200, response
+        assert upstream.last.headers["Authorization"] == "Bearer key-from-env-file"
+
+
+def test_sam_local_without_a_key_names_it_at_once(built: Path) -> None:
+    """No key in the env file: the secret's Ref is a logical id under sam local, not a secret, so
+    the answer is an immediate 503 naming the key and --env-vars, not a Secrets Manager timeout."""
+    env = _sam_local_env("M3terBilljobFunction", EVENTS / "env.local.json")
+    assert env["AWS_SAM_LOCAL"] == "true" and env["CAPABILITY_SECRET_M3TER_BILLJOB"] == "M3terBilljobSecret"
+    event = json.loads((EVENTS / "m3ter-billjob-get.apigw-v1.json").read_text())
+    response = _invoke(built, "M3terBilljobFunction", "rest.handler", event, env)
+    assert response["statusCode"] == 503
+    problem = json.loads(response["body"])
+    assert problem["credential"] == "M3TER_API_KEY" and "--env-vars" in problem["detail"]
+
+
+def test_sam_local_mcp_events_authenticate_with_the_env_file_token(built: Path) -> None:
+    env = _sam_local_env("McpFunction", EVENTS / "env.local.json")
+    event = json.loads((EVENTS / "mcp-tools-list.function-url.json").read_text())
+    response = _invoke(built, "McpFunction", "mcp_server.handler", event, env)
+    assert response["statusCode"] == 200, response
