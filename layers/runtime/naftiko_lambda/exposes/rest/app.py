@@ -56,7 +56,8 @@ class RestApp:
             response = await self._dispatch(request)
         except Exception:  # the endpoint answers its own errors; this covers the fixed routes
             correlation = current_request_id.get()
-            logger().exception("unexpected error", extra={"capability": self.capability.name})
+            extra = {"capability": self.capability.name, "correlation_id": correlation}
+            logger().exception("unexpected error", extra=extra)
             response = problem(500, "Internal error", "the request could not be completed", correlation_id=correlation)
         await response(scope, receive, send)
 
