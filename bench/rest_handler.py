@@ -2,7 +2,8 @@
 
 Cold: a fresh process imports the handler and answers its first request for capabilities/m3ter.yaml
 (compile cache in place, as deployed), against a floor: a fresh process importing fastapi + mangum +
-Powertools Logger and answering one request from a one-route FastAPI app. Target <= 1.3x.
+Powertools Logger and answering one request from a one-route FastAPI app. Target <= 0.8x: the
+REST function no longer imports FastAPI (the floor still does; it is the usual way to build one).
 Warm: added latency per request over a direct `requests` call to the same loopback upstream.
 Target: median <= 1 ms.
 
@@ -103,7 +104,7 @@ def main() -> None:
     print(f"REST cold start, m3ter.yaml, {args.runs} fresh processes, medians")
     print(f"  floor (fastapi+mangum+Logger, one route): {cold_floor:7.1f} ms")
     print(
-        f"  naftiko REST handler, first request     : {cold_ours:7.1f} ms   ratio {cold_ours / cold_floor:.2f}x (target <= 1.30x)"
+        f"  naftiko REST handler, first request     : {cold_ours:7.1f} ms   ratio {cold_ours / cold_floor:.2f}x (target <= 0.80x)"
     )
     print(f"REST warm, {args.requests} requests, medians")
     print(f"  direct requests call to the upstream     : {d:7.3f} ms")

@@ -196,6 +196,34 @@ def v2_event(
     return event
 
 
+def docs_events() -> dict[str, dict[str, Any]]:
+    """A browser asking for the docs page, as each gateway shape delivers it: what the OpenAPI
+    document's servers are built from (exposes/rest/gateway.py)."""
+    browser = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    # REST API on its execute-api host: the stage is in requestContext.path, not in path.
+    stage = v1_event("m3ter-billjob", "GET", "/docs", {}, None)
+    # REST API on a custom domain with the base path mapping billing -> this API's prod stage:
+    # https://api.example.com/billing/m3ter-billjob/docs. path has neither; requestContext.path has the base path.
+    custom = v1_event("m3ter-billjob", "GET", "/docs", {}, None)
+    custom["requestContext"].update(path="/billing/m3ter-billjob/docs", domainName="api.example.com")
+    # HTTP API, stage prod (not $default) on its execute-api host: the stage is in rawPath and http.path.
+    http_stage = v2_event("m3ter-billjob", "GET", "/docs", {}, None)
+    http_stage["rawPath"] = http_stage["requestContext"]["http"]["path"] = "/prod/m3ter-billjob/docs"
+    http_stage["requestContext"]["stage"] = "prod"
+    for event in (stage, custom):
+        event["headers"].pop("x-api-key")  # a browser sends none (see README: the docs routes need no key)
+        event["requestContext"]["identity"].pop("apiKey")
+        event["headers"].update({"Accept": accept, "User-Agent": browser})
+        event["requestContext"]["identity"]["userAgent"] = browser
+        if event is custom:
+            event["headers"]["Host"] = "api.example.com"
+        event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
+    http_stage["headers"].update({"accept": accept, "user-agent": browser})
+    http_stage["requestContext"]["http"]["userAgent"] = browser
+    return {"apigw-v1": stage, "apigw-v1-custom-domain": custom, "apigw-v2-stage": http_stage}
+
+
 def url_event(body: dict[str, Any], path: str = "/mcp", headers: dict[str, str] | None = None) -> dict[str, Any]:
     event = copy.deepcopy(URL)
     event["rawPath"] = path
@@ -217,6 +245,8 @@ def main() -> None:
                 (out / f"{stem}.{suffix}.json").write_text(
                     json.dumps(make(capability, method, path, query, body), indent=2) + "\n"
                 )
+    for suffix, event in docs_events().items():
+        (out / f"m3ter-billjob-docs.{suffix}.json").write_text(json.dumps(event, indent=2) + "\n")
     init = {
         "jsonrpc": "2.0",
         "id": 1,

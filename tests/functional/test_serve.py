@@ -229,3 +229,87 @@ def test_inspector_is_installed_in_ci() -> None:
         pytest.skip("outside CI the Inspector is optional")
     assert shutil.which("npm"), "CI needs npm for the MCP Inspector test"
     assert INSPECTOR.exists(), "./dev test did not install the MCP Inspector"
+
+
+def _fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+
+
+def test_docs_page_document_and_assets_work_locally(served: Served) -> None:
+    base = served.base
+    status, headers, page = _fetch(f"{base}/m3ter-billjob/docs")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert b'"url": "openapi.json"' in page and b'src="docs/swagger-ui-bundle.js?v=' in page
+    status, headers, body = _fetch(f"{base}/m3ter-billjob/openapi.json")
+    assert json.loads(body)["servers"] == [{"url": base}]  # what "Try it out" calls
+    status, headers, body = _fetch(f"{base}/m3ter-billjob/docs/swagger-ui.css")
+    assert headers["content-type"] == "text/css; charset=utf-8" and len(body) > 100_000
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_FLAGS = [
+    # As on these machines' notes: no sandbox as root, and no background calls to Google's hosts.
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1400",
+]
+BROWSER_WAIT_S = 30
+
+
+def test_docs_page_tries_an_operation_in_a_real_browser(served: Served, tmp_path: Path) -> None:
+    """Headless Chromium opens the docs page that serve serves, clicks "Try it out" and "Execute"
+    on a GET operation, and the sandbox receives the call. No request leaves 127.0.0.1."""
+    if not (CHROMIUM and CHROMEDRIVER):
+        reason = "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}: ./dev test installs them when CI is set")
+        pytest.skip(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot = ARTIFACTS / "docs-try-it-out.png"
+    try:
+        wait = WebDriverWait(driver, BROWSER_WAIT_S)
+        driver.get(f"{served.base}/m3ter-billjob/docs")
+        block = '.opblock-get:has(.opblock-summary-path[data-path="/m3ter-billjob/v1/organizations/{orgid}/billjobs"])'
+        wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, f"{block} .opblock-summary-control"))).click()
+        wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, f"{block} .try-out__btn"))).click()
+        field = f'{block} tr[data-param-name="orgid"] input'
+        wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, field))).send_keys("org-from-browser")
+        driver.find_element(By.CSS_SELECTOR, f"{block} .execute").click()
+        status = wait.until(
+            ready.visibility_of_element_located(
+                (By.CSS_SELECTOR, f"{block} .live-responses-table tbody .response-col_status")
+            )
+        )
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", status)
+        driver.save_screenshot(str(screenshot))
+        print(f"\nscreenshot: {screenshot}")
+        assert status.text.strip().startswith("200"), status.text
+        console = [entry["message"] for entry in driver.get_log("browser")]
+    finally:
+        driver.quit()
+    assert not [m for m in console if "Content Security Policy" in m or "Failed to load" in m], console
+    received = [r for r in _sandbox_log(served.base) if r["namespace"] == "m3ter-billjob"]
+    assert received and received[-1]["method"] == "GET"
+    assert received[-1]["path"] == "/organizations/org-from-browser/billjobs"

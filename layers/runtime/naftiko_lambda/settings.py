@@ -4,6 +4,8 @@ Library code takes a Settings value; only the entries call ``Settings.from_envir
 
     CAPABILITY_FILE                 the spec a REST function serves (path, absolute or relative)
     CAPABILITIES_DIR                the folder of specs the MCP function serves
+    REST_API_KEY_REQUIRED           "true": the API Gateway in front of a REST function demands an x-api-key
+                                    (usage plan), so its OpenAPI document declares that key on every operation
     CAPABILITY_SECRET_<NAME>        Secrets Manager id of capability <NAME>'s bind keys
     UPSTREAM_BASE_URI_<NAMESPACE>   replaces a consumes namespace's baseUri (local runs, tests)
     MCP_AUTH                        "bearer" (default), "oauth2" or "none": the MCP endpoint's inbound check
@@ -40,6 +42,12 @@ class Settings:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.environ.get(key, default)
+
+    @property
+    def rest_api_key_required(self) -> bool:
+        """REST_API_KEY_REQUIRED: ``true`` (or ``1``, any case) when API Gateway demands the usage
+        plan's ``x-api-key``. The function does not check the key (API Gateway does); it declares it."""
+        return self.environ.get("REST_API_KEY_REQUIRED", "").strip().lower() in ("1", "true")
 
     @property
     def tracing(self) -> bool:

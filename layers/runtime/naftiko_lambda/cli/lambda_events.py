@@ -1,7 +1,9 @@
 """HTTP request <-> Lambda event, as `sam local start-api` and function URLs do (for `serve`).
 
 REST capabilities get API Gateway REST API events (payload 1.0); the MCP endpoint gets function
-URL events (payload 2.0). Bodies travel base64-encoded, as AWS sends binary-safe payloads.
+URL events (payload 2.0). Bodies travel base64-encoded, as AWS sends binary-safe payloads. REST
+events carry what the OpenAPI document's ``servers`` are built from (exposes/rest/gateway.py):
+``requestContext.domainName``, ``requestContext.path`` and ``X-Forwarded-Proto``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ def rest_event(method: str, path: str, raw_query: bytes, headers: list[tuple[str
     multi_headers: dict[str, list[str]] = {}
     for key, value in headers:
         multi_headers.setdefault(key, []).append(value)
+    lower = {k.lower(): v[-1] for k, v in multi_headers.items()}
+    if "x-forwarded-proto" not in lower:  # API Gateway always sends it; serve speaks plain HTTP
+        multi_headers["X-Forwarded-Proto"] = ["http"]
     capability, _, proxy = path.lstrip("/").partition("/")
     return {
         "resource": "/{capability}/{proxy+}",
@@ -40,8 +45,9 @@ def rest_event(method: str, path: str, raw_query: bytes, headers: list[tuple[str
             "accountId": "000000000000",
             "resourcePath": "/{capability}/{proxy+}",
             "httpMethod": method,
-            "path": path,
+            "path": path,  # as the client sent it: a local URL has no stage in it
             "stage": "local",
+            "domainName": lower.get("host", "127.0.0.1"),
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
             "identity": {"sourceIp": "127.0.0.1"},

@@ -1,1 +1,1 @@
-"""The REST adapter: a FastAPI app per capability, under /{capability}, wrapped by Mangum."""
+"""The REST adapter: one ASGI app per capability, under /{capability}, wrapped by Mangum."""

@@ -1,4 +1,5 @@
-"""The REST Lambda entry: Mangum around build_app, for the capability CAPABILITY_FILE names.
+"""The REST Lambda entry: Mangum around build_app, for the capability CAPABILITY_FILE names
+(REST_API_KEY_REQUIRED=true: the API Gateway in front demands an x-api-key, see settings.py).
 
 Built once per cold start (module import), reused by every warm invocation.
 """
@@ -25,7 +26,7 @@ def create_handler(settings: Settings, *, ceiling_s: float = DEFAULT_CEILING_S) 
         path = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / path
     capability = load_capability(path)
     report_unserved((capability,))
-    app = build_app(capability, settings.runtime((capability,)))
+    app = build_app(capability, settings.runtime((capability,)), api_key_required=settings.rest_api_key_required)
     return wrap(app, tracing=settings.tracing, ceiling_s=ceiling_s)
 
 

@@ -1,4 +1,10 @@
-"""Capability -> OpenAPI 3.1 document for its REST surface (pure)."""
+"""Capability -> OpenAPI 3.1 document for its REST surface (pure).
+
+``servers`` is left out: it depends on the URL the client used, and the app adds it per request
+(gateway.py). With ``api_key_required`` (the gateway demands its usage plan's key), every operation
+also requires the ``x-api-key`` header, as scheme ``API_KEY_SCHEME``, beside any inbound auth of its
+own ``rest`` block: Swagger UI then sends the key the reader enters under "Authorize".
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,15 @@ from ..schemas import input_property, result_schema
 from .routes import route_path
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
+API_KEY_SCHEME = "gateway_api_key"
+"""The name of the API Gateway usage plan key's security scheme; the other schemes are named after
+exposes namespaces, which are kebab-case: never with an underscore."""
+_API_KEY = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "x-api-key",
+    "description": "The API key of the API Gateway usage plan (ask whoever deployed this API)",
+}
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -58,23 +73,20 @@ def _request_body(inputs: list[Input]) -> dict[str, Any]:
     }
 
 
-def _skill_paths(prefix: str) -> dict[str, Any]:
+def _skill_paths(prefix: str, security: list[dict[str, list[str]]] | None) -> dict[str, Any]:
     ok = {"description": "The skills catalog", "content": {"application/json": {"schema": {"type": "object"}}}}
     one = {"description": "One skill and its tools", "content": {"application/json": {"schema": {"type": "object"}}}}
     name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
-    return {
-        f"{prefix}/skills": {
-            "get": {"operationId": "skills.list", "summary": "List the skills", "responses": {"200": ok}}
-        },
-        f"{prefix}/skills/{{name}}": {
-            "get": {
-                "operationId": "skills.get",
-                "summary": "A skill's detail",
-                "parameters": [name],
-                "responses": {"200": one, "404": _PROBLEM},
-            }
-        },
+    listing: dict[str, Any] = {"operationId": "skills.list", "summary": "List the skills", "responses": {"200": ok}}
+    detail: dict[str, Any] = {
+        "operationId": "skills.get",
+        "summary": "A skill's detail",
+        "parameters": [name],
+        "responses": {"200": one, "404": _PROBLEM},
     }
+    if security:
+        listing["security"] = detail["security"] = security
+    return {f"{prefix}/skills": {"get": listing}, f"{prefix}/skills/{{name}}": {"get": detail}}
 
 
 def security_scheme(auth: Auth) -> dict[str, Any]:
@@ -90,9 +102,11 @@ def security_scheme(auth: Auth) -> dict[str, Any]:
     return {"type": "http", "scheme": auth.type}  # bearer, basic
 
 
-def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
+def build_openapi(capability: Capability, prefix: str, *, api_key_required: bool = False) -> dict[str, Any]:
+    """The document of the capability's REST operations under ``prefix``, without ``servers``."""
     paths: dict[str, dict[str, Any]] = {}
     guard = {block.namespace: block.auth for block in capability.rest if block.auth is not None}
+    gateway_key: dict[str, list[str]] = {API_KEY_SCHEME: []} if api_key_required else {}
     for operation in capability.rest_operations:
         parameters = []
         body_inputs = []
@@ -139,17 +153,23 @@ def build_openapi(capability: Capability, prefix: str) -> dict[str, Any]:
             entry["requestBody"] = _request_body(body_inputs)
         block = guard.get(operation.exposes_namespace)
         if block is not None:
-            entry["security"] = [{operation.exposes_namespace: list(block.scopes) if block.type == "oauth2" else []}]
+            own = {operation.exposes_namespace: list(block.scopes) if block.type == "oauth2" else []}
+            entry["security"] = [{**gateway_key, **own}]  # both: the gateway's key and the block's own
             entry["responses"]["401"] = _PROBLEM
+        elif gateway_key:
+            entry["security"] = [gateway_key]
         paths.setdefault(prefix + route_path(operation.path), {})[operation.method.lower()] = entry
     if capability.skills:
-        paths.update(_skill_paths(prefix))
+        paths.update(_skill_paths(prefix, [gateway_key] if gateway_key else None))
     return {
         "openapi": "3.1.0",
         "info": {"title": capability.label, "version": "1.0.0", "description": capability.description},
         "paths": paths,
         "components": {
-            "securitySchemes": {namespace: security_scheme(auth) for namespace, auth in guard.items()},
+            "securitySchemes": {
+                **({API_KEY_SCHEME: _API_KEY} if api_key_required else {}),
+                **{namespace: security_scheme(auth) for namespace, auth in guard.items()},
+            },
             "responses": {
                 "Problem": {
                     "description": "An error, as RFC 9457 problem details",
