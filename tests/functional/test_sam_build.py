@@ -201,3 +201,15 @@ def test_sam_local_mcp_events_authenticate_with_the_env_file_token(built: Path) 
     event = json.loads((EVENTS / "mcp-tools-list.function-url.json").read_text())
     response = _invoke(built, "McpFunction", "mcp_server.handler", event, env)
     assert response["statusCode"] == 200, response
+
+
+@pytest.mark.parametrize("public", ["true", "false"])
+def test_the_docs_page_opens_without_the_key_only_where_allowed(public: str) -> None:
+    """A browser opening /{capability}/docs sends no x-api-key: the docs routes are exempt unless
+    PublicApiDocs=false; every operation needs the key either way."""
+    api = _translated({"PublicApiDocs": public})["RestApi"]["Properties"]["Body"]["paths"]
+    keyed = [{"api_key": []}]
+    for capability in ("m3ter-billjob", "suger-metering"):
+        for path in ("docs", "docs/{proxy+}", "openapi.json"):
+            assert api[f"/{capability}/{path}"]["get"]["security"] == ([] if public == "true" else keyed)
+        assert api[f"/{capability}/{{proxy+}}"]["x-amazon-apigateway-any-method"]["security"] == keyed

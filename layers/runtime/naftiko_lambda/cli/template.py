@@ -83,6 +83,25 @@ def _reserved(condition: str, parameter: str) -> dict[str, Any]:
     return {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
 
 
+def _docs_events(capability: str) -> dict[str, Any]:
+    """GET routes of the docs page, its two assets and the OpenAPI document: a browser opening the
+    page sends no x-api-key, so these answer without one unless PublicApiDocs=false. Only the
+    description of the API is public; every operation still needs the key."""
+    paths = {"Docs": "docs", "DocsAssets": "docs/{proxy+}", "OpenApi": "openapi.json"}
+    return {
+        name: {
+            "Type": "Api",
+            "Properties": {
+                "RestApiId": {"Ref": "RestApi"},
+                "Path": f"/{capability}/{path}",
+                "Method": "GET",
+                "Auth": {"ApiKeyRequired": {"Fn::If": ["DocsNeedApiKey", True, False]}},
+            },
+        }
+        for name, path in paths.items()
+    }
+
+
 def _idempotency_policy(capabilities: list[str]) -> dict[str, Any]:
     """Item access to the idempotency table, only to records named after the given capabilities."""
     return {
@@ -140,6 +159,13 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "Default": "false",
             "AllowedValues": ["false", "true"],
             "Description": "true allows McpAuth=none with McpFunctionUrlAuth=NONE: an MCP endpoint anyone may call.",
+        },
+        "PublicApiDocs": {
+            "Type": "String",
+            "Default": "true",
+            "AllowedValues": ["true", "false"],
+            "Description": "true: each capability's docs page and OpenAPI document open without the API key (so a "
+            "browser can load them; operations still need it). false: they need the key too.",
         },
         "RestApiRateLimit": {
             "Type": "Number",
@@ -201,6 +227,9 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "ReserveMcp": {"Fn::Not": [{"Fn::Equals": [{"Ref": "McpReservedConcurrency"}, -1]}]},
         "IdempotencyPitr": {"Fn::Equals": [{"Ref": "IdempotencyPointInTimeRecovery"}, "true"]},
         "SnapStartOn": {"Fn::Equals": [{"Ref": "SnapStart"}, "On"]},
+        "DocsNeedApiKey": {
+            "Fn::And": [{"Condition": "RequireApiKey"}, {"Fn::Equals": [{"Ref": "PublicApiDocs"}, "false"]}]
+        },
         "McpUrlOpen": {"Fn::Equals": [{"Ref": "McpFunctionUrlAuth"}, "NONE"]},
     }
     rules = {
@@ -331,6 +360,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                         "CAPABILITY_FILE": f"capabilities/{Path(capability.source).name}",
                         secret_env: _secret_arn(cid),
                         "POWERTOOLS_SERVICE_NAME": f"naftiko-{capability.name}",
+                        "REST_API_KEY_REQUIRED": {"Fn::If": ["RequireApiKey", "true", "false"]},
                         **_declared(capability),
                     }
                 },
@@ -344,7 +374,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                             "Path": f"/{capability.name}/{{proxy+}}",
                             "Method": "ANY",
                         },
-                    }
+                    },
+                    **_docs_events(capability.name),
                 },
             },
         }
