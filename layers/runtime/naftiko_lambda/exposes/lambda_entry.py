@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,19 @@ def _request_id(event: dict[str, Any], context: Any) -> str | None:
     return request_context.get("requestId") if isinstance(request_context, dict) else None
 
 
+def _ensure_loop() -> None:
+    """Give this thread an open event loop if it has none. asyncio.get_event_loop() warns when
+    there is none (Python 3.12, 3.13) and raises from 3.14: both mean "make one"."""
+    with warnings.catch_warnings():  # not thread-safe, but it only hides this one warning
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+    if loop is None or loop.is_closed():
+        asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def wrap(app: Any, *, tracing: bool = False, ceiling_s: float = deadline.DEFAULT_CEILING_S) -> LambdaHandler:
     """A Lambda handler around an ASGI app.
 
@@ -33,16 +47,12 @@ def wrap(app: Any, *, tracing: bool = False, ceiling_s: float = deadline.DEFAULT
     Mangum runs each invocation on the thread's current event loop; the handler makes sure there
     is one, so it also works on threads other than Lambda's main one (`serve`, tests).
     """
+    _ensure_loop()  # Mangum looks for the thread's loop when it is made, too
     mangum = Mangum(app, lifespan="off", text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"])
     observability.tracing_enabled = tracing
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        try:
-            loop = asyncio.get_event_loop()
-        except RuntimeError:
-            loop = None
-        if loop is None or loop.is_closed():
-            asyncio.set_event_loop(asyncio.new_event_loop())
+        _ensure_loop()
         # The request id is the correlation id of every log line of this invocation; the deadline
         # bounds every upstream call it makes (deadline.py).
         request_id = observability.current_request_id.set(_request_id(event, context))
