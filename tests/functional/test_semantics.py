@@ -687,3 +687,43 @@ def test_an_omitted_optional_input_is_left_out_not_looked_up_as_a_credential(
     response = deployment.rest("orders", "POST", "/orders", body={"item": "anchor"})
     assert response.status == 201
     assert upstream.last.json() == {"item": "anchor"}
+
+
+def test_an_omitted_input_named_like_a_credential_does_not_hide_it(folder: Path, upstream: UpstreamServer) -> None:
+    """The fix above must not reach credentials: an optional input ``api_key`` the caller left
+    out still leaves the environment's API_KEY to the bearer token that names it."""
+    spec = """
+    naftiko: 1.0.0-alpha2
+    capability:
+      consumes:
+      - type: http
+        namespace: shop
+        baseUri: https://api.shop.example.com
+        authentication: {type: bearer, token: '{{API_KEY}}'}
+        resources:
+        - name: orders
+          path: /orders
+          operations:
+          - name: list-orders
+            method: GET
+            inputParameters:
+            - {name: api_key, in: query}
+      exposes:
+      - type: rest
+        namespace: orders-rest
+        port: 8080
+        resources:
+        - path: /orders
+          operations:
+          - method: GET
+            name: list-orders
+            call: shop.list-orders
+            inputParameters:
+            - {name: api_key, in: query, type: string}
+    """
+    write_spec(folder, "orders.yaml", spec)
+    upstream.reply(Reply(200, []))
+    deployment = deploy(folder, upstream, API_KEY="from-the-environment")
+    assert deployment.rest("orders", "GET", "/orders").status == 200
+    assert upstream.last.headers["Authorization"] == "Bearer from-the-environment"
+    assert "api_key" not in upstream.last.path

@@ -35,7 +35,7 @@ class Deadline:
     def check(self, operation: str, what: str = "call the upstream") -> None:
         """Raise UpstreamTimeout (a 504) when no time is left to ``what``."""
         if self.remaining() <= 0:
-            raise UpstreamTimeout(operation, f"the invocation's time is up: no time left to {what}")
+            raise UpstreamTimeout(operation, f"the invocation's time is up: no time left to {what}", sent=False)
 
 
 def for_invocation(context: Any, ceiling_s: float = DEFAULT_CEILING_S) -> Deadline:

@@ -74,13 +74,20 @@ class CredentialError(NaftikoError):
 
 
 class UpstreamError(NaftikoError):
-    """The upstream API answered with an error status (or could not be used at all)."""
+    """The upstream API answered with an error status (or could not be used at all).
 
-    def __init__(self, operation: str, message: str, status: int | None = None, body: Any = None) -> None:
+    ``sent`` is False only when the request provably never left: no connection was made, or no
+    time was left to send it. Anything else may have reached the upstream.
+    """
+
+    def __init__(
+        self, operation: str, message: str, status: int | None = None, body: Any = None, *, sent: bool = True
+    ) -> None:
         self.operation = operation
         self.status = status
         self.body = body
         self.message = message
+        self.sent = sent
         super().__init__(f"{operation}: {message}")
 
 

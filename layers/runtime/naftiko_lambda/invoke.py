@@ -33,6 +33,8 @@ from .observability import record_upstream_call, upstream_span
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 """Methods a call may be sent twice with (RFC 9110 section 9.2.2)."""
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing upstream (RFC 9110 section 9.2.1)."""
 MAX_PARALLEL_CALLS = 4
 """Most upstream calls of one orchestration in flight at once."""
 SECRET_REFRESH_BUDGET_S = 6.0
@@ -130,7 +132,20 @@ def run(
     results: dict[str, Json] = {}
     status = 200
     context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline)
-    for group in _groups(plan.steps):
+    try:
+        status = _run_steps(context, results)
+    except Exception as exc:
+        # For the idempotency guard: may this failed run have changed something upstream?
+        exc.effects_possible = bool(context.effects)  # type: ignore[attr-defined]
+        raise
+    final = replace(scope, results=results, arguments={})
+    return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
+
+
+def _run_steps(context: _Context, results: dict[str, Json]) -> int:
+    """Run the plan's steps in order (independent calls together); the last call's status."""
+    status = 200
+    for group in _groups(context.plan.steps):
         if len(group) > 1:
             with ThreadPoolExecutor(min(len(group), MAX_PARALLEL_CALLS)) as pool:
                 futures = [pool.submit(_step, context, step, dict(results)) for step in group]
@@ -140,8 +155,7 @@ def run(
         for step, (step_status, output) in zip(group, done, strict=True):
             results[step.name] = output
             status = step_status
-    final = replace(scope, results=results, arguments={})
-    return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
+    return status
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +169,7 @@ class _Context:
     transport: Transport
     upstreams: Upstreams
     deadline: Deadline
+    effects: list[str] = field(default_factory=list)  # calls that may have changed something upstream
 
 
 def _step(context: _Context, step: Step, results: Mapping[str, Json]) -> tuple[int, Json]:
@@ -184,7 +199,7 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
     base = resolve_base_uri(consumes.base_uri, plain, context.upstreams.base_uris.get(consumes.namespace), name)
     unsigned = build_request(consumed, scope, base, op_name=name)
     request = apply_auth(unsigned, consumes.auth, scope)
-    response = context.transport.send(request, name, context.deadline)
+    response = _send(context, request, name)
     # The key may have been rotated since we cached it: fetch it afresh for the next call, and
     # re-send this one only when sending it twice cannot write twice and there is time to.
     credentials = context.credentials
@@ -197,9 +212,23 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
         and unsigned.method in IDEMPOTENT
     ):
         request = apply_auth(unsigned, consumes.auth, scope)
-        response = context.transport.send(request, name, context.deadline)
+        response = _send(context, request, name)
     clean = scrub(response, secrets_of(request, recording.values))
     return clean.status, decode_response(consumed, clean, name)
+
+
+def _send(context: _Context, request: UpstreamRequest, name: str) -> UpstreamResponse:
+    """Send, noting a request that may have changed something: not a read, and not refused
+    (a 4xx, or 503: the upstream did not act on it) or never sent."""
+    try:
+        response = context.transport.send(request, name, context.deadline)
+    except UpstreamError as exc:
+        if exc.sent and request.method not in SAFE:
+            context.effects.append(name)
+        raise
+    if request.method not in SAFE and not (400 <= response.status < 500 or response.status == 503):
+        context.effects.append(name)
+    return response
 
 
 def _groups(steps: Sequence[Step]) -> list[list[Step]]:

@@ -1,32 +1,42 @@
-"""Idempotency rules that need no store: which answers are final, which tools take a key, settings."""
+"""Idempotency rules that need no store: which failures are kept, which tools take a key, settings."""
 
 from __future__ import annotations
 
 import pytest
 from naftiko_lambda.capability.load import load_capability
-from naftiko_lambda.exposes.idempotency import Answer, IdempotencyError, check_key, takes_key
+from naftiko_lambda.errors import CredentialError, InvocationError, UpstreamError, UpstreamTimeout, UpstreamUnreachable
+from naftiko_lambda.exposes.idempotency import IdempotencyError, check_key, settled, takes_key
 from naftiko_lambda.settings import Settings
 
 from ...conftest import CAPABILITIES
 
 
+def _failed(exc: Exception, effects: bool | None) -> Exception:
+    if effects is not None:
+        exc.effects_possible = effects  # type: ignore[attr-defined]  # as invoke.run marks it
+    return exc
+
+
 @pytest.mark.parametrize(
-    ("status", "final"),
+    ("error", "effects", "kept"),
     [
-        (200, True),
-        (201, True),
-        (400, True),
-        (404, True),
-        (409, True),
-        (408, False),
-        (425, False),
-        (429, False),
-        (500, False),
-        (502, False),
+        (UpstreamError("op", "no", status=400), False, True),  # the upstream's answer: a retry gets it again
+        (UpstreamError("op", "no", status=404), False, True),
+        (UpstreamError("op", "later", status=429), False, False),  # not acted on: released
+        (UpstreamError("op", "who", status=401), False, False),
+        (UpstreamError("op", "down", status=503), False, False),
+        (UpstreamError("op", "boom", status=500), True, True),  # sent, outcome unknown: kept
+        (UpstreamTimeout("op", "slow"), True, True),
+        (UpstreamTimeout("op", "no time left"), False, False),  # never sent
+        (UpstreamUnreachable("op", "refused"), False, False),
+        (InvocationError("op", "x", "bad"), False, False),
+        (CredentialError("KEY", "missing"), False, False),
+        (UpstreamError("op", "step 2 failed", status=429), True, True),  # step 1 wrote already
+        (RuntimeError("a bug"), None, True),  # nothing known: assume it may have written
     ],
 )
-def test_final_answers(status: int, final: bool) -> None:
-    assert Answer(status, None).final is final
+def test_which_failures_are_kept(error: Exception, effects: bool | None, kept: bool) -> None:
+    assert settled(_failed(error, effects)) is kept
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "with space", "caf\u00e9", "tab\t"])

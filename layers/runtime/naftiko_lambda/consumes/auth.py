@@ -35,6 +35,9 @@ def apply_auth(request: UpstreamRequest, auth: Auth | None, scope: Scope) -> Ups
     """Add the credentials to the request. Raises CredentialError when a bound value is missing."""
     if auth is None:
         return request
+    # Credentials are bound variables: an input the caller left out never stands in for one
+    # (an optional query input "api_key" must not hide the environment's API_KEY).
+    scope = replace(scope, omitted_inputs=frozenset())
     headers = [(k, v) for k, v in request.headers if k.lower() != "authorization"]
     if auth.type == "bearer":
         headers.append(("Authorization", f"Bearer {field_value(auth, 'token', scope)}"))

@@ -52,6 +52,7 @@ class Scope:
     arguments: Mapping[str, Json] = field(default_factory=dict)
     results: Mapping[str, Json] = field(default_factory=dict)  # step name -> its output
     argument_names: frozenset[str] = frozenset()  # lower-cased names the operation maps: never a credential
+    omitted_inputs: frozenset[str] = frozenset()  # lower-cased declared inputs: left out, not credentials
 
     def resolve(self, var: Var) -> Json:
         """The variable's value (a Secret for bound variables), or MISSING."""
@@ -66,7 +67,8 @@ class Scope:
                 found = lookup(self.inputs, var.name)
             if found is not MISSING or var.qualifier is not None:
                 return found
-            if var.name.lower() in self.argument_names and var.name not in self.binds:
+            lowered = var.name.lower()
+            if (lowered in self.argument_names or lowered in self.omitted_inputs) and var.name not in self.binds:
                 return MISSING  # an optional argument the caller left out, not a bound variable
         return self.credentials.get(var.name)
 
@@ -141,7 +143,7 @@ def make_scope(
 ) -> Scope:
     """The scope of one invocation of ``plan`` (no call arguments, no step results yet);
     ``declared``: the operation's input names, given or not."""
-    names = {k.lower() for step in plan.calls for k in step.with_} | {k.lower() for k in (*inputs, *declared)}
+    names = {k.lower() for step in plan.calls for k in step.with_} | {k.lower() for k in inputs}
     return Scope(
         inputs=inputs,
         credentials=credentials,
@@ -149,6 +151,7 @@ def make_scope(
         bind_qualifiers=frozenset(capability.bind_namespaces | {"env"}),
         binds=capability.binds,
         argument_names=frozenset(names),
+        omitted_inputs=frozenset(k.lower() for k in declared if k not in inputs),
     )
 
 

@@ -123,8 +123,13 @@ class Urllib3Transport:
             return _send_digest(request, operation, self._timeouts(deadline))
         method, url, headers, body = request.method, request.url, dict(request.headers), request.body
         attempt = redirects = 0
+        delivered = False  # a request of this call reached the upstream: a failure now may follow an effect
         while True:
-            deadline.check(operation)
+            try:
+                deadline.check(operation)
+            except UpstreamError as exc:
+                exc.sent = delivered
+                raise
             try:
                 response = self._send_once(method, url, headers, body, operation, deadline)
             except _NotConnected as exc:
@@ -132,7 +137,10 @@ class Urllib3Transport:
                     time.sleep(BACKOFF_S * 2**attempt)
                     attempt += 1
                     continue
+                if isinstance(exc.error, UpstreamError):
+                    exc.error.sent = delivered  # this attempt never connected
                 raise exc.error from exc
+            delivered = True
             location = response.headers.get("location")
             if response.status in REDIRECTS and location:
                 target = urljoin(url, location)

@@ -1,12 +1,22 @@
-"""Exactly-once writes: a write with an idempotency key runs at most once per key and capability.
+"""Exactly-once writes: a write with an idempotency key runs at most once per key, caller and
+capability.
 
 The caller names an attempt (REST ``Idempotency-Key`` header, IETF httpapi draft; MCP
 ``idempotencyKey`` argument) and repeats the name when it retries. The first request runs and
-its final answer is stored. A repeat with the same request gets that answer again with no
-upstream call (replayed). The same key with a different request is a 422, and a repeat while the
-first still runs is a 409 with Retry-After. An answer that is not final (a 5xx: the upstream
-failed or timed out) is not stored: the key is released and the caller may retry. 2xx and 4xx
-answers are final.
+its answer is kept. A repeat of the same request gets that answer again with no upstream call
+(replayed). The same key with a different request is a 422, and a repeat while the first still
+runs is a 409 with Retry-After.
+
+Which answers are kept (``settled``): every success; an upstream's own refusal of the request
+(a 4xx other than 401/403 and the "try later" ones 408/425/429); and any failure after which the
+write may have happened (it was sent and the upstream did not refuse it: a 500, 502 or 504, a
+timeout or a broken connection after sending). Replaying that failure keeps a retry from
+writing twice. Released, so a retry runs: failures where nothing was sent (no connection,
+no time left, a missing credential, a bad input) or the upstream said it did not act (401, 403,
+408, 425, 429, 503).
+
+Keys belong to a caller: the record id hashes the caller's identity (API key id, OAuth subject,
+or the credential presented) with the key, so one caller can neither read nor block another's.
 
 Storage is Powertools Idempotency (its in-progress lock, expiry and payload validation) on a
 DynamoDB table, or, for `serve`, the in-memory store below with the same conditions. Record ids
@@ -17,6 +27,7 @@ a process sees: a function that never gets one pays nothing at its cold start.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import threading
@@ -27,7 +38,7 @@ from typing import Any
 
 from ..capability.model import Capability, ExposedOperation
 from ..deadline import Deadline, now_or_default
-from ..errors import NaftikoError
+from ..errors import NaftikoError, UpstreamError
 from ..observability import logger
 
 WINDOW_S = 24 * 3600
@@ -37,7 +48,11 @@ MAX_STORED_BYTES = 350_000
 RETRY_AFTER_S = 2
 """What a 409 tells the caller to wait before repeating (seconds)."""
 MAX_KEY_CHARS = 255
-RETRYABLE_4XX = frozenset({408, 425, 429})
+NOT_ACTED_ON = frozenset({401, 403, 408, 425, 429})
+"""Upstream 4xx statuses that mean "not done, try again" (the others are its answer to the request)."""
+LOCK_MARGIN_S = 5
+"""The in-progress lock outlives the invocation's deadline by this much: a call cut at the deadline
+still has its answer stored before another attempt may take the key."""
 KEY_ARGUMENT = "idempotencyKey"
 """The optional argument an MCP write tool takes (listed in its input schema)."""
 WRITE_METHODS = frozenset({"POST", "PATCH"})
@@ -67,6 +82,24 @@ def honours_header(capability: Capability, operation: ExposedOperation) -> bool:
     return operation.method in WRITE_METHODS or _non_idempotent(capability, operation)
 
 
+def settled(exc: BaseException) -> bool:
+    """Whether a failed write's answer is kept for its key (see the module docstring)."""
+    status = exc.status if type(exc) is UpstreamError else None
+    if status is not None and 400 <= status < 500 and status not in NOT_ACTED_ON:
+        return True  # the upstream's answer to this request: a retry would get it again
+    return bool(getattr(exc, "effects_possible", True))  # invoke.run says; unknown: assume it may have
+
+
+current_caller: contextvars.ContextVar[str] = contextvars.ContextVar("idempotency_caller", default="")
+"""Who the MCP request being served comes from (set by the HTTP layer once it is authorised)."""
+
+
+def caller_identity(*parts: str | None) -> str:
+    """A stable, opaque name for who is calling, from what identifies them (never stored as is)."""
+    given = [p for p in parts if p]
+    return hashlib.sha256("\n".join(given).encode()).hexdigest()[:32] if given else ""
+
+
 def fingerprint(*parts: object) -> str:
     """What makes two requests the same request, hashed (canonical JSON of the parts)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
@@ -84,16 +117,15 @@ class IdempotencyError(NaftikoError):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A final answer as stored: status, JSON body, the headers worth repeating."""
+    """An answer as the adapter sends it: status, JSON body, the headers worth repeating; ``final``
+    when it is kept for the key (``settled``); ``omitted`` when it was kept without its body
+    (too large to store)."""
 
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def final(self) -> bool:
-        """Stored and replayed: 2xx and 4xx, except the 4xx that say "try again" (408, 425, 429)."""
-        return self.status < 500 and self.status not in RETRYABLE_4XX
+    final: bool = True
+    omitted: bool = False
 
 
 def check_key(key: str) -> str:
@@ -108,19 +140,15 @@ class _NotFinal(Exception):
         self.answer = answer
 
 
-class _TooLarge(Exception):
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-
-
 class _Remaining:
-    """A Lambda-context stand-in for Powertools: the in-progress lock lasts as long as the invocation."""
+    """A Lambda-context stand-in for Powertools: the in-progress lock lasts as long as the
+    invocation may, and a margin more."""
 
     def __init__(self, deadline: Deadline) -> None:
         self._deadline = deadline
 
     def get_remaining_time_in_millis(self) -> int:
-        return int(self._deadline.remaining() * 1000)
+        return int((self._deadline.remaining() + LOCK_MARGIN_S) * 1000)
 
 
 @dataclass
@@ -141,6 +169,7 @@ class Guard:
         fingerprint: str,
         execute: Callable[[], Answer],
         deadline: Deadline | None = None,
+        caller: str = "",
     ) -> tuple[Answer, bool]:
         """(the answer, whether it was replayed). Raises IdempotencyError (409, 422, 503)."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
@@ -160,7 +189,9 @@ class Guard:
                 raise _NotFinal(answer)
             stored = {"status": answer.status, "body": answer.body, "headers": dict(answer.headers)}
             if len(json.dumps(stored)) > MAX_STORED_BYTES:
-                raise _TooLarge(answer)
+                # Kept without its body: a retry must still not write again (it is told so).
+                logger().warning("answer too large to store: kept without its body", extra={"capability": capability})
+                stored = {"status": answer.status, "body": None, "headers": dict(answer.headers), "omitted": True}
             return stored
 
         config = IdempotencyConfig(
@@ -170,20 +201,24 @@ class Guard:
             expires_after_seconds=self.window_s,
             lambda_context=_Remaining(deadline or now_or_default()),  # type: ignore[arg-type]
         )
+        try:
+            store = self.store(capability)
+        except IdempotencyError:
+            raise
+        except Exception as exc:  # no region, no credentials, ...: the store cannot be used
+            raise IdempotencyError(503, "the idempotency store is not available: the request was not run") from exc
         handler = IdempotencyHandler(
             function=function,
-            function_payload={"key": key, "fingerprint": fingerprint},
+            function_payload={"key": [caller, key], "fingerprint": fingerprint},
             config=config,
-            persistence_store=self.store(capability),
+            persistence_store=store,
             key_prefix=capability,  # record ids "<capability>#<hash>": the IAM leading-key condition
             function_args=(),
             function_kwargs={},
         )
         try:
             stored = handler.handle()
-        except (_NotFinal, _TooLarge) as signal:
-            if isinstance(signal, _TooLarge):
-                logger().warning("answer too large to store: the key is released", extra={"capability": capability})
+        except _NotFinal as signal:
             return signal.answer, False
         except IdempotencyValidationError:
             raise IdempotencyError(422, "this idempotency key was used for a different request") from None
@@ -196,7 +231,8 @@ class Guard:
             raise IdempotencyError(503, "the idempotency store is not available: the request was not run") from exc
         if ran:
             return ran[0], False
-        return Answer(stored["status"], stored.get("body"), stored.get("headers") or {}), True
+        omitted = bool(stored.get("omitted"))
+        return Answer(stored["status"], stored.get("body"), stored.get("headers") or {}, omitted=omitted), True
 
     def store(self, capability: str) -> Any:
         """One persistence layer per capability: Powertools keeps the key prefix on the layer itself,

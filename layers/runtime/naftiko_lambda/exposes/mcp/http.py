@@ -30,6 +30,7 @@ from ...deadline import Deadline
 from ...errors import CredentialError, Unauthorized
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
+from ..idempotency import caller_identity, current_caller
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from ..oauth import challenge as oauth_challenge
@@ -118,7 +119,7 @@ class McpHttpApp:
         assert endpoint is not None
         limit = deadline.current.get()
         try:  # on a worker thread: checking may fetch keys or a secret
-            denied = await to_thread.run_sync(self._denied, endpoint, scope, limit)
+            denied, caller = await to_thread.run_sync(self._denied, endpoint, scope, limit)
         except CredentialError as exc:  # fail closed, and say why in the log (never a token)
             logger().error(
                 "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}
@@ -137,11 +138,13 @@ class McpHttpApp:
         manager = StreamableHTTPSessionManager(
             app=self.server_for(*target), stateless=True, json_response=True, security_settings=self.security_settings
         )
+        current_caller.set(caller)  # whose idempotency keys this request's tool calls use
         async with manager.run():
             await manager.handle_request(scope, receive, send)
 
-    def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> str | None:
-        """None when the request may pass, else the WWW-Authenticate challenge to answer with.
+    def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> tuple[str | None, str]:
+        """(None when the request may pass, else the WWW-Authenticate challenge to answer with;
+        who the caller is: the OAuth subject or the bearer token, hashed, for idempotency keys).
 
         Raises Unauthorized for a missing or refused OAuth access token, and CredentialError when
         a token store, a block's bound credential or an authorization server cannot be read.
@@ -150,22 +153,27 @@ class McpHttpApp:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         authorization = headers.get("authorization")
         spec_token = False  # a block's own bearer token or access token also stands for the deployment's
+        subject: str | None = None
         for auth, capability in endpoint.auths:
             if auth.type == "oauth2":
-                self._validator(ResourceServer.from_auth(auth), capability).check(authorization, limit)
+                claims = self._validator(ResourceServer.from_auth(auth), capability).check(authorization, limit)
+                subject = f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}"
                 spec_token = True
                 continue
             credentials = self.runtime.credentials_for(capability)
             if not is_authorized(auth, headers, query, make_scope(capability, Plan(), {}, credentials)):
-                return challenge(auth, REALM)
+                return challenge(auth, REALM), ""
             spec_token = spec_token or auth.type == "bearer"
         if spec_token:
-            return None
+            return None, caller_identity(subject)
         if self.oauth is not None:
-            self._validator(self.oauth, None).check(authorization, limit)
-        elif self.tokens is not None and not self.tokens.check(authorization):
-            return f'Bearer realm="{REALM}"'
-        return None
+            claims = self._validator(self.oauth, None).check(authorization, limit)
+            return None, caller_identity(f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}")
+        if self.tokens is not None:
+            if not self.tokens.check(authorization):
+                return f'Bearer realm="{REALM}"', ""
+            return None, caller_identity(authorization)  # each accepted token is its own caller
+        return None, ""
 
     def _validator(self, server: ResourceServer, capability: Capability | None) -> Validator:
         found = self._validators.get(server)

@@ -53,6 +53,11 @@ def failure(exc: NaftikoError) -> types.CallToolResult:
         detail["body"] = exc.body
     if exc.step is not None:
         detail["step"] = exc.step
+    return failed(detail)
+
+
+def failed(detail: dict[str, Json]) -> types.CallToolResult:
+    """A failure result from its detail: the detail as structured content and as text."""
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=_text(detail))], structured_content=detail, is_error=True
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -19,13 +18,14 @@ from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
 from ... import deadline
+from ...consumes.response import Outcome
 from ...errors import InvocationError, NaftikoError, UpstreamError
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
-from ..idempotency import KEY_ARGUMENT, Answer, IdempotencyError, check_key, fingerprint
+from ..idempotency import KEY_ARGUMENT, Answer, IdempotencyError, check_key, current_caller, fingerprint, settled
 from ..inputs import check_inputs
 from . import resources as res
-from .results import failure, success
+from .results import failed, failure, success
 from .tools import Endpoint, ToolEntry
 
 PAGE_SIZE = 50
@@ -100,7 +100,7 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
             return await to_thread.run_sync(call)
         if not isinstance(key, str):
             return failure(InvocationError(params.name, KEY_ARGUMENT, "must be a string"))
-        return await to_thread.run_sync(_keyed, runtime, entry, params.name, key, inputs, call, limit)
+        return await to_thread.run_sync(_keyed, runtime, entry, key, inputs, limit, current_caller.get())
 
     handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
     if endpoint.resources:
@@ -115,48 +115,45 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
 def _keyed(
     runtime: Runtime,
     entry: ToolEntry,
-    name: str,
     key: str,
     inputs: dict[str, Any],
-    call: Callable[[], types.CallToolResult],
     limit: deadline.Deadline | None,
+    caller: str,
 ) -> types.CallToolResult:
-    """A write under its idempotency key: run once, its final result replayed to a retry."""
+    """A write under its idempotency key: run once; a retry gets the kept result, marked replayed.
+
+    What is kept is the result's data (or the failure's detail), not the whole result: its text
+    copy is made again from it, so a result is not stored twice over.
+    """
 
     def execute() -> Answer:
-        result = call()
-        status = 200 if not result.is_error else _status(result)
-        return Answer(status, result.model_dump(mode="json", by_alias=True, exclude_none=True))
+        try:
+            outcome = runtime.call(entry.capability, entry.operation, inputs, limit)
+        except NaftikoError as exc:
+            return Answer(500, failure(exc).structured_content, final=settled(exc))
+        return Answer(outcome.status, {"data": outcome.data})
 
+    operation = entry.operation
+    same = fingerprint(operation.exposes_namespace, operation.name, inputs)
     try:
-        answer, replayed = runtime.idempotency.run(
-            entry.capability.name,
-            check_key(key),
-            fingerprint(entry.operation.name, entry.operation.target, inputs),
-            execute,
-            limit,
-        )
+        check_key(key)
+        answer, replayed = runtime.idempotency.run(entry.capability.name, key, same, execute, limit, caller)
     except IdempotencyError as exc:
         detail: dict[str, Any] = {"error": "IdempotencyError", "status": exc.status, "message": exc.message}
         if exc.retry_after:
             detail["retryAfterSeconds"] = exc.retry_after
-        text = types.TextContent(type="text", text=json.dumps(detail))
-        return types.CallToolResult(content=[text], structured_content=detail, is_error=True)
-    result = types.CallToolResult.model_validate(answer.body)
+        return failed(detail)
+    if answer.omitted:  # kept without its data: the call ran once and is not run again
+        message = "this call already ran with this idempotencyKey; its result was too large to keep"
+        result = failed({"error": "ResultNotKept", "status": answer.status, "message": message})
+    elif answer.status >= 400 or "data" not in (answer.body or {}):
+        result = failed(answer.body or {})
+    else:
+        outcome = Outcome(answer.status, answer.body["data"])
+        result = success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
     if replayed:
         result.meta = {**(result.meta or {}), REPLAYED_META: True}
     return result
-
-
-def _status(result: types.CallToolResult) -> int:
-    """The HTTP status a failed call stands for, to tell final failures (stored) from retryable ones."""
-    detail = result.structured_content or {}
-    if detail.get("error") == "InvocationError":
-        return 400
-    status = detail.get("status")
-    if detail.get("error") == "UpstreamError" and isinstance(status, int) and status not in (401, 403):
-        return status
-    return 502
 
 
 def _guarded(handler: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:

@@ -14,7 +14,6 @@ asyncio backend, ~25 ms of the first request.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -28,12 +27,12 @@ from ...consumes.bind import make_scope
 from ...errors import NaftikoError, Unauthorized
 from ...invoke import Runtime
 from ...observability import current_request_id, logger
-from ..idempotency import Answer, IdempotencyError, check_key, fingerprint, honours_header
+from ..idempotency import Answer, IdempotencyError, caller_identity, check_key, fingerprint, honours_header, settled
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator
 from ..oauth import challenge as oauth_challenge
 from .arguments import collect_inputs, read_body
-from .problems import problem, problem_for
+from .problems import PROBLEM_TYPE, problem, problem_for
 from .routes import RestEntry, Router
 
 MAX_BODY_BYTES = 6 * 1024 * 1024
@@ -81,24 +80,30 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 return problem(413, "Payload too large", f"the body is over {MAX_BODY_BYTES} bytes")
             auth = entry.auth  # each rest block keeps its own inbound authentication
+            claims: Mapping[str, Any] | None = None
             if auth is not None and auth.type == "oauth2":
-                await asyncio.to_thread(validator(auth).check, request.headers.get("authorization"), limit)
+                claims = await asyncio.to_thread(validator(auth).check, request.headers.get("authorization"), limit)
             elif auth is not None and not is_authorized(auth, request.headers, request.query_params, no_plan):
                 headers = {"WWW-Authenticate": challenge(auth)}
                 return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             key = request.headers.get(IDEMPOTENCY_HEADER)
             if key is not None and honours_header(capability, entry.operation):
-                fingerprint = _fingerprint(request, await request.body())
+                check_key(key)
+                # The request, as the operation sees it: every input (path, query, headers, cookies,
+                # body) typed and in order. A bad one is a 400 that does not use the key up.
+                inputs = collect_inputs(entry.inputs, request, body, path_params, name)
+                operation = entry.operation
+                same = fingerprint(operation.exposes_namespace, operation.name, request.method, inputs)
 
                 def execute() -> Answer:
-                    return _answer(_respond(capability, runtime, entry, request, body, path_params, name, limit))
+                    return _run(capability, runtime, entry, inputs, limit)
 
-                guard = runtime.idempotency
+                guard, caller = runtime.idempotency, _caller(request, claims)
                 answer, replayed = await asyncio.to_thread(
-                    guard.run, capability.name, check_key(key), fingerprint, execute, limit
+                    guard.run, capability.name, key, same, execute, limit, caller
                 )
-                return _replay(answer, replayed)
+                return _answer_response(answer, replayed)
             return await asyncio.to_thread(
                 _respond, capability, runtime, entry, request, body, path_params, name, limit
             )
@@ -135,9 +140,26 @@ def _respond(
         return problem_for(exc)
     except Exception:
         return _internal(capability, entry)
-    if outcome.data is None and outcome.status in (204, 205, 304):
-        return Response(status_code=outcome.status)
-    return JSONResponse(outcome.data, status_code=outcome.status)
+    return _outcome_response(outcome.status, outcome.data)
+
+
+def _outcome_response(status: int, data: Json, headers: Mapping[str, str] | None = None) -> Response:
+    if data is None and status in (204, 205, 304):
+        return Response(status_code=status, headers=headers)
+    return JSONResponse(data, status_code=status, headers=headers)
+
+
+def _run(
+    capability: Capability, runtime: Runtime, entry: RestEntry, inputs: dict[str, Json], limit: deadline.Deadline | None
+) -> Answer:
+    """Run a keyed write; its answer says whether it is kept for the key (idempotency.settled)."""
+    try:
+        outcome = runtime.call(capability, entry.operation, inputs, limit)
+    except Exception as exc:
+        response = problem_for(exc) if isinstance(exc, NaftikoError) else _internal(capability, entry)
+        body = json.loads(bytes(response.body))
+        return Answer(response.status_code, body, {"content-type": PROBLEM_TYPE}, final=settled(exc))
+    return Answer(outcome.status, outcome.data)
 
 
 def _internal(capability: Capability, entry: RestEntry) -> Response:
@@ -149,22 +171,29 @@ def _internal(capability: Capability, entry: RestEntry) -> Response:
     return problem(500, "Internal error", "the request could not be completed", correlation_id=correlation)
 
 
-def _fingerprint(request: Request, raw_body: bytes) -> str:
-    """What makes two requests the same request: method, path, query, and the body's hash."""
-    query = sorted(request.query_params.multi_items())
-    return fingerprint(request.method, request.url.path, query, hashlib.sha256(raw_body).hexdigest())
-
-
-def _answer(response: Response) -> Answer:
-    body = json.loads(bytes(response.body)) if response.body else None
-    return Answer(
-        response.status_code, body, {"content-type": response.headers.get("content-type", "application/json")}
+def _caller(request: Request, claims: Mapping[str, Any] | None) -> str:
+    """Who is calling, for scoping idempotency keys: the API Gateway API key and authorizer
+    principal, and the OAuth subject of a block that checks tokens. (A block's static key or
+    token is one secret that every caller shares: it names no one.)"""
+    context = (request.scope.get("aws.event") or {}).get("requestContext") or {}
+    authorizer = context.get("authorizer") or {}
+    jwt_claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    subject = None
+    if claims is not None:
+        subject = f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}"
+    return caller_identity(
+        (context.get("identity") or {}).get("apiKeyId"),
+        authorizer.get("principalId"),
+        jwt_claims.get("sub"),
+        subject,
     )
 
 
-def _replay(answer: Answer, replayed: bool) -> Response:
+def _answer_response(answer: Answer, replayed: bool) -> Response:
+    """The response for a keyed write: the same as without a key, marked when replayed."""
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    if answer.body is None:
-        return Response(status_code=answer.status, headers=headers)
-    media = answer.headers.get("content-type", "application/json")
-    return JSONResponse(answer.body, status_code=answer.status, media_type=media, headers=headers)
+    if answer.omitted:  # kept without its body: the write ran once; its answer was too large to keep
+        return Response(status_code=answer.status, headers={**headers, "Idempotent-Body-Omitted": "true"})
+    if answer.headers.get("content-type") == PROBLEM_TYPE:
+        return JSONResponse(answer.body, status_code=answer.status, media_type=PROBLEM_TYPE, headers=headers)
+    return _outcome_response(answer.status, answer.body, headers)
