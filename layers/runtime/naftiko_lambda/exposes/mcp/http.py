@@ -33,6 +33,7 @@ from ...observability import current_request_id, logger
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from ..oauth import challenge as oauth_challenge
+from .catalog import Catalog, aggregate_endpoint
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
 
@@ -57,7 +58,7 @@ class McpHttpApp:
 
     def __init__(
         self,
-        capabilities: tuple[Capability, ...],
+        catalog: Catalog,
         runtime: Runtime,
         *,
         tokens: BearerTokens | None,
@@ -65,7 +66,7 @@ class McpHttpApp:
         environ: Mapping[str, str] | None = None,
         security_settings: Any = None,
     ) -> None:
-        self.capabilities = {c.name: c for c in capabilities}
+        self.catalog = catalog  # the capabilities served, loaded on first use (catalog.py)
         self.runtime = runtime
         self.tokens = tokens  # static bearer tokens; None with MCP_AUTH=oauth2 or MCP_AUTH=none
         self.oauth = oauth  # the deployment's resource server (MCP_AUTH=oauth2)
@@ -77,7 +78,9 @@ class McpHttpApp:
         self.server_for: Callable[[str | None, str | None], Any] = cache(self._build_server)
 
     def _endpoint(self, capability: str | None, namespace: str | None) -> Endpoint | None:
-        return endpoint_for(self.capabilities.values(), capability=capability, namespace=namespace)
+        if capability is None:
+            return aggregate_endpoint(self.catalog)
+        return endpoint_for(self.catalog.capability(capability), namespace)
 
     def _build_server(self, capability: str | None, namespace: str | None) -> Any:
         from .server import build_server
@@ -92,11 +95,13 @@ class McpHttpApp:
         if path in ("/", "/mcp"):
             return None, None
         parts = path.split("/")
-        if len(parts) not in (3, 4) or parts[1] != "mcp" or parts[2] not in self.capabilities:
+        if len(parts) not in (3, 4) or parts[1] != "mcp" or parts[2] not in self.catalog:
             return None  # checked before any cache sees it: unknown paths must not grow the caches
         namespace = parts[3] if len(parts) == 4 else None
-        if namespace is not None and namespace not in {b.namespace for b in self.capabilities[parts[2]].mcp}:
-            return None
+        if namespace is not None:
+            summary = self.catalog.summary(self.catalog.names[parts[2]])
+            if namespace not in {b.namespace for b in summary.blocks}:
+                return None
         return parts[2], namespace
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:

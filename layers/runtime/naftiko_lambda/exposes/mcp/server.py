@@ -67,7 +67,7 @@ class _Pages:
 
 def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
     table = endpoint.tools
-    tools = _Pages("tools", [e.tool for e in table.values()], list(table))
+    tools = _Pages("tools", endpoint.listing, list(table))
 
     async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         page, next_cursor = tools.page(params)

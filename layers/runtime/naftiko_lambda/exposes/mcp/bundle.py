@@ -1,0 +1,204 @@
+"""The compiled MCP bundle: what the MCP function knows of every capability without loading it.
+
+`naftiko-lambda compile` (and so `sam build`, through functions/Makefile) writes two kinds of
+file into ``.naftiko-cache/mcp/`` beside the capability files:
+
+- ``index.json``: for each spec file of the folder, the SHA-256 of its bytes and of every
+  file it imports and, for a capability, its name, label, unserved operations and MCP blocks
+  (namespace, guarded by its own authentication or not, tool names, whether it has resources
+  or prompts); plus the SHA-256 of the runtime code that compiled it (``code_digest``);
+- ``<stem>-<digest>.json`` per capability: each tool of its unguarded blocks as
+  tools/list shows it (tools.tool_listing), one object per block.
+
+An entry is current when the hashes of its file and imports match the files as they are now
+(catalog.py checks them on first use); anything else is loaded from the YAML. So a stale
+compiled file is never used, and a file added after compiling is served all the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ...capability.load import (
+    CACHE_DIRNAME,
+    file_digest,
+    is_capability_file,
+    load_capability,
+    spec_files,
+    write_atomically,
+)
+from ...capability.model import Capability
+from .tools import tool_listing
+
+BUNDLE_DIRNAME = "mcp"
+"""The bundle's folder inside the compile cache folder."""
+INDEX_FILE = "index.json"
+FORMAT = 1
+"""Version of the index layout; an index of another version is not read."""
+PACKAGE = Path(__file__).resolve().parents[2]
+
+Listing = list[dict[str, dict[str, Any]]]
+"""One capability's tools as tools/list shows them: per MCP block, tool name -> tool_listing()."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    namespace: str
+    guarded: bool  # declares its own inbound authentication: not on the all-capabilities /mcp
+    tools: tuple[str, ...]
+    extras: bool  # has resources or prompts
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the all-capabilities endpoint and the router need of a capability."""
+
+    name: str
+    label: str
+    unserved: tuple[str, ...]
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One spec file in the index; ``summary`` is None for a shared consumes file (not served)."""
+
+    file: str
+    digest: str
+    imports: Mapping[str, str]  # imported file, relative to the folder -> its SHA-256
+    summary: Summary | None
+    listing: str | None  # the capability's listing file in the cache folder
+
+
+def summarize(capability: Capability) -> Summary:
+    blocks = tuple(
+        Block(b.namespace, b.auth is not None, tuple(t.name for t in b.tools), bool(b.resources or b.prompts))
+        for b in capability.mcp
+    )
+    return Summary(capability.name, capability.label, capability.unserved, blocks)
+
+
+def listing_of(capability: Capability) -> Listing:
+    """What tools/list shows of each tool of the capability's unguarded blocks (guarded: ``{}``)."""
+    listing: Listing = []
+    for block in capability.mcp:
+        tools: dict[str, dict[str, Any]] = {}
+        if block.auth is None:
+            for operation in block.tools:
+                tools.setdefault(operation.name, tool_listing(capability, operation))
+        listing.append(tools)
+    return listing
+
+
+@cache
+def code_digest() -> str:
+    """The SHA-256 of the runtime code that turns spec files into models and tool listings (every
+    module of the package but the command line): an index compiled by other code is not used."""
+    digest = hashlib.sha256()
+    for root, dirs, files in os.walk(PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d not in ("cli", "__pycache__"))
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = Path(root, name)
+                digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def compile_bundle(directory: str | os.PathLike[str]) -> Path:
+    """Write the folder's MCP index and each capability's listing file; returns the index.
+
+    Every spec file of the folder is loaded (through its JSON compile cache when current), so a
+    file that does not load stops the compile with its SpecError, as it would stop a cold start.
+    Listing files the new index does not name are removed after it is written.
+    """
+    folder = Path(directory)
+    cache_dir = folder / CACHE_DIRNAME / BUNDLE_DIRNAME
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
+    entries: list[dict[str, Any]] = []
+    listings: set[str] = set()
+    for file in spec_files(folder):
+        digest = file_digest(file)
+        if not is_capability_file(file):
+            entries.append({"file": file.name, "digest": digest, "imports": {}, "capability": None})
+            continue
+        capability = load_capability(file)
+        imports = {str(Path(i).relative_to(root)): file_digest(Path(i)) for i in capability.imports}
+        both = hashlib.sha256("\n".join([digest, *imports.values(), code_digest()]).encode()).hexdigest()
+        listing = f"{file.stem}-{both[:16]}.json"
+        write_atomically(cache_dir / listing, json.dumps(listing_of(capability), separators=(",", ":")))
+        listings.add(listing)
+        summary = summarize(capability)
+        entries.append(
+            {
+                "file": file.name,
+                "digest": digest,
+                "imports": imports,
+                "capability": {
+                    "name": summary.name,
+                    "label": summary.label,
+                    "unserved": list(summary.unserved),
+                    "blocks": [[b.namespace, b.guarded, list(b.tools), b.extras] for b in summary.blocks],
+                    "listing": listing,
+                },
+            }
+        )
+    index = cache_dir / INDEX_FILE
+    document = {"format": FORMAT, "code_digest": code_digest(), "files": entries}
+    write_atomically(index, json.dumps(document, separators=(",", ":")))
+    for old in cache_dir.glob("*.json"):
+        if old.name not in listings and old != index:
+            old.unlink()
+    return index
+
+
+def read_index(directory: str | os.PathLike[str]) -> dict[str, Entry] | None:
+    """The folder's index entries by file name; None when there is no usable index (none, another
+    format, unreadable, or compiled by other runtime code). Nothing here says an entry is current."""
+    try:
+        document = json.loads((Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / INDEX_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None
+    if document.get("code_digest") != code_digest():
+        return None
+    entries = {}
+    for item in document["files"]:
+        found = item["capability"]
+        summary = None
+        if found is not None:
+            blocks = tuple(Block(ns, guarded, tuple(tools), extras) for ns, guarded, tools, extras in found["blocks"])
+            summary = Summary(found["name"], found["label"], tuple(found["unserved"]), blocks)
+        entries[item["file"]] = Entry(
+            item["file"], item["digest"], item["imports"], summary, found["listing"] if found else None
+        )
+    return entries
+
+
+def is_current(directory: Path, entry: Entry) -> bool:
+    """Whether the entry was compiled from the bytes its file and imported files hold now."""
+    try:
+        if file_digest(directory / entry.file) != entry.digest:
+            return False
+        return all(file_digest(directory / path) == digest for path, digest in entry.imports.items())
+    except OSError:
+        return False
+
+
+def read_listing(directory: Path, entry: Entry) -> Listing | None:
+    """A current entry's listing file, or None when it is missing or unreadable."""
+    if entry.listing is None:
+        return None
+    try:
+        found = json.loads((directory / CACHE_DIRNAME / BUNDLE_DIRNAME / entry.listing).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, list) else None
