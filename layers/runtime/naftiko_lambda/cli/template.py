@@ -327,6 +327,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "ReservedConcurrentExecutions": _reserved("ReserveMcp", "McpReservedConcurrency"),
             "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
         },
+        # functions/Makefile: the capabilities with their compiled forms (the MCP index).
+        "Metadata": {"BuildMethod": "makefile"},
     }
     outputs["McpUrl"] = {
         "Description": "MCP endpoint (all capabilities); /mcp/<capability> for one",
