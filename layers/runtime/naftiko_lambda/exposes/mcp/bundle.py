@@ -26,6 +26,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import mcp_types as types
+
 from ...capability.load import (
     CACHE_DIRNAME,
     file_digest,
@@ -35,7 +37,7 @@ from ...capability.load import (
     write_atomically,
 )
 from ...capability.model import Capability
-from .tools import tool_listing
+from .tools import listed_tool, tool_listing
 
 BUNDLE_DIRNAME = "mcp"
 """The bundle's folder inside the compile cache folder."""
@@ -133,7 +135,11 @@ def compile_bundle(directory: str | os.PathLike[str]) -> Path:
         imports = {str(Path(i).relative_to(root)): file_digest(Path(i)) for i in capability.imports}
         both = hashlib.sha256("\n".join([digest, *imports.values(), code_digest()]).encode()).hexdigest()
         listing = f"{file.stem}-{both[:16]}.json"
-        write_atomically(cache_dir / listing, json.dumps(listing_of(capability), separators=(",", ":")))
+        tools = listing_of(capability)
+        for block in tools:  # what the SDK will check when it sends them, checked now
+            for name, found in block.items():
+                types.Tool.model_validate(listed_tool(name, found))
+        write_atomically(cache_dir / listing, json.dumps(tools, separators=(",", ":")))
         listings.add(listing)
         summary = summarize(capability)
         entries.append(

@@ -21,8 +21,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
-import mcp_types as types
-
 from ...capability.model import Capability
 from ..lambda_entry import report_unserved
 from .bundle import Entry, Listing, Summary, is_current, listing_of, read_index, read_listing, summarize
@@ -186,7 +184,7 @@ class _Tools(Mapping[str, ToolEntry]):
         return len(self._keys)
 
 
-class _Listing(Sequence[types.Tool]):
+class _Listing(Sequence[dict[str, Any]]):
     """The all-capabilities tools/list, in table order: each tool built from its listing when a
     page first shows it, then kept (a warm page costs what it costs on a small bundle)."""
 
@@ -194,13 +192,13 @@ class _Listing(Sequence[types.Tool]):
         self._catalog = catalog
         self._names = list(keys)
         self._keys = keys
-        self._built: dict[int, types.Tool] = {}
+        self._built: dict[int, dict[str, Any]] = {}
 
     @overload
-    def __getitem__(self, index: int) -> types.Tool: ...
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[types.Tool]: ...
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):

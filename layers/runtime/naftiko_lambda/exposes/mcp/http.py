@@ -21,8 +21,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from anyio import to_thread
-
 from ... import deadline
 from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
@@ -33,6 +31,7 @@ from ...observability import current_request_id, logger
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from ..oauth import challenge as oauth_challenge
+from . import workers
 from .catalog import Catalog, aggregate_endpoint
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
@@ -123,7 +122,7 @@ class McpHttpApp:
         assert endpoint is not None
         limit = deadline.current.get()
         try:  # on a worker thread: checking may fetch keys or a secret
-            denied = await to_thread.run_sync(self._denied, endpoint, scope, limit)
+            denied = await workers.run_sync(self._denied, endpoint, scope, limit)
         except CredentialError as exc:  # fail closed, and say why in the log (never a token)
             logger().error(
                 "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}

@@ -16,8 +16,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import mcp_types as types
-
 from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
 from ..idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
 from ..schemas import input_schema, tool_output_schema
@@ -34,7 +32,7 @@ KEY_PROPERTY = {
 
 @dataclass(frozen=True, slots=True)
 class ToolEntry:
-    tool: types.Tool  # what tools/list shows
+    tool: dict[str, Any]  # what tools/list shows (wire JSON: listed_tool)
     capability: Capability  # what tools/call runs ...
     operation: ExposedOperation  # ... through invoke.run
     wrapped: bool = False  # structured content is {"result": ...}
@@ -62,7 +60,7 @@ class Endpoint:
     name: str
     instructions: str | None
     tools: Mapping[str, ToolEntry]  # what tools/call runs, by name
-    listing: Sequence[types.Tool]  # what tools/list shows, in order (built per page: bundle.py)
+    listing: Sequence[dict[str, Any]]  # what tools/list shows, in order (wire JSON; catalog.py builds it per page)
     resources: tuple[ResourceEntry, ...] = ()
     prompts: Mapping[str, PromptEntry] = field(default_factory=dict)
     auths: tuple[tuple[Auth, Capability], ...] = ()
@@ -94,9 +92,13 @@ def tool_listing(capability: Capability, operation: ExposedOperation) -> dict[st
     }
 
 
-def listed_tool(name: str, listing: Mapping[str, Any]) -> types.Tool:
-    """The tool ``name`` as tools/list shows it, from its tool_listing()."""
-    return types.Tool.model_validate({**listing, "name": name, "description": listing["description"] or name})
+def listed_tool(name: str, listing: Mapping[str, Any]) -> dict[str, Any]:
+    """The tool ``name`` as tools/list shows it (wire JSON), from its tool_listing().
+
+    Handed to the SDK as JSON, not as a ``types.Tool``: the SDK validates and dumps a result
+    against its protocol version's surface anyway, and a model would be dumped once more first.
+    """
+    return {"name": name, **listing, "description": listing["description"] or name}
 
 
 def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -> ToolEntry:
