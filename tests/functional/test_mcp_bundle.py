@@ -286,5 +286,5 @@ def test_shared_consumes_files_are_indexed_as_not_served(tmp_path: Path) -> None
     assert main(["compile", str(folder)]) == 0
     index = bundle.read_index(folder)
     assert index is not None
-    assert index["shared-adapter.yaml"].summary is None
-    assert index["m3ter-billjob.yaml"].summary is not None
+    assert not index["shared-adapter.yaml"].served
+    assert index["m3ter-billjob.yaml"].served

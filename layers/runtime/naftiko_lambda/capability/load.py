@@ -46,13 +46,14 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def spec_names(directory: str | os.PathLike[str]) -> list[str]:
+    """The names of the ``*.yaml`` / ``*.yml`` files of a folder (not below it), sorted, shared
+    consumes files included: one directory listing, no file opened."""
+    return sorted(name for name in os.listdir(directory) if name.endswith((".yaml", ".yml")))
+
+
 def spec_files(directory: str | os.PathLike[str]) -> list[Path]:
-    """The ``*.yaml`` / ``*.yml`` files of a folder (not below it), sorted by name, shared
-    consumes files included; one directory listing, no file is opened."""
-    folder = Path(directory)
-    with os.scandir(folder) as found:
-        names = [e.name for e in found if e.name.endswith((".yaml", ".yml")) and e.is_file()]
-    return [folder / name for name in sorted(names)]
+    return [Path(directory) / name for name in spec_names(directory)]
 
 
 def read_raw(path: Path) -> Any:

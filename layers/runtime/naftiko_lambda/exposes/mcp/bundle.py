@@ -3,12 +3,15 @@
 `naftiko-lambda compile` (and so `sam build`, through functions/Makefile) writes two kinds of
 file into ``.naftiko-cache/mcp/`` beside the capability files:
 
-- ``index.json``: for each spec file of the folder, the SHA-256 of its bytes and of every
-  file it imports and, for a capability, its name, label, unserved operations and MCP blocks
-  (namespace, guarded by its own authentication or not, tool names, whether it has resources
-  or prompts); plus the SHA-256 of the runtime code that compiled it (``code_digest``);
-- ``<stem>-<digest>.json`` per capability: each tool of its unguarded blocks as
-  tools/list shows it (tools.tool_listing), one object per block.
+- ``index.json``: for each spec file of the folder, the SHA-256 of its bytes and of every file
+  it imports, whether it is a capability (a shared consumes file is not) and the name of its
+  listing file; plus the SHA-256 of the runtime code that compiled it (``code_digest``). Small:
+  all a cold start of ``/mcp/{capability}`` reads besides that capability;
+- ``summaries.json``: for each capability, its label, unserved operations and MCP blocks
+  (namespace, guarded by its own authentication or not, tool names, whether it has resources or
+  prompts): what the all-capabilities ``/mcp`` lists its tools from;
+- ``<stem>-<digest>.json`` per capability: each tool of its unguarded blocks as tools/list shows
+  it (tools.tool_listing), one object per block, read when a page shows one of them.
 
 An entry is current when the hashes of its file and imports match the files as they are now
 (catalog.py checks them on first use); anything else is loaded from the YAML. So a stale
@@ -20,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,7 +45,8 @@ from .tools import listed_tool, tool_listing
 BUNDLE_DIRNAME = "mcp"
 """The bundle's folder inside the compile cache folder."""
 INDEX_FILE = "index.json"
-FORMAT = 1
+SUMMARIES_FILE = "summaries.json"
+FORMAT = 2
 """Version of the index layout; an index of another version is not read."""
 PACKAGE = Path(__file__).resolve().parents[2]
 
@@ -70,13 +74,13 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One spec file in the index; ``summary`` is None for a shared consumes file (not served)."""
+    """One spec file in the index."""
 
     file: str
     digest: str
     imports: Mapping[str, str]  # imported file, relative to the folder -> its SHA-256
-    summary: Summary | None
-    listing: str | None  # the capability's listing file in the cache folder
+    served: bool  # False for a shared consumes file (imported, not served)
+    listing: str | None  # the capability's listing file in the bundle folder
 
 
 def summarize(capability: Capability) -> Summary:
@@ -114,22 +118,22 @@ def code_digest() -> str:
 
 
 def compile_bundle(directory: str | os.PathLike[str]) -> Path:
-    """Write the folder's MCP index and each capability's listing file; returns the index.
+    """Write the folder's MCP index, summaries and each capability's listing file; returns the index.
 
     Every spec file of the folder is loaded (through its JSON compile cache when current), so a
     file that does not load stops the compile with its SpecError, as it would stop a cold start.
-    Listing files the new index does not name are removed after it is written.
+    The index is written last, and listing files it does not name are removed after it.
     """
     folder = Path(directory)
-    cache_dir = folder / CACHE_DIRNAME / BUNDLE_DIRNAME
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    bundle_dir = folder / CACHE_DIRNAME / BUNDLE_DIRNAME
+    bundle_dir.mkdir(parents=True, exist_ok=True)
     root = folder.resolve()
-    entries: list[dict[str, Any]] = []
-    listings: set[str] = set()
+    entries: dict[str, list[Any]] = {}
+    summaries: dict[str, list[Any]] = {}
     for file in spec_files(folder):
         digest = file_digest(file)
         if not is_capability_file(file):
-            entries.append({"file": file.name, "digest": digest, "imports": {}, "capability": None})
+            entries[file.name] = [digest, {}, False, None]
             continue
         capability = load_capability(file)
         imports = {str(Path(i).relative_to(root)): file_digest(Path(i)) for i in capability.imports}
@@ -139,54 +143,37 @@ def compile_bundle(directory: str | os.PathLike[str]) -> Path:
         for block in tools:  # what the SDK will check when it sends them, checked now
             for name, found in block.items():
                 types.Tool.model_validate(listed_tool(name, found))
-        write_atomically(cache_dir / listing, json.dumps(tools, separators=(",", ":")))
-        listings.add(listing)
+        write_atomically(bundle_dir / listing, json.dumps(tools, separators=(",", ":")))
+        entries[file.name] = [digest, imports, True, listing]
         summary = summarize(capability)
-        entries.append(
-            {
-                "file": file.name,
-                "digest": digest,
-                "imports": imports,
-                "capability": {
-                    "name": summary.name,
-                    "label": summary.label,
-                    "unserved": list(summary.unserved),
-                    "blocks": [[b.namespace, b.guarded, list(b.tools), b.extras] for b in summary.blocks],
-                    "listing": listing,
-                },
-            }
-        )
-    index = cache_dir / INDEX_FILE
+        blocks = [[b.namespace, b.guarded, list(b.tools), b.extras] for b in summary.blocks]
+        summaries[file.name] = [digest, summary.label, list(summary.unserved), blocks]
+    write_atomically(bundle_dir / SUMMARIES_FILE, json.dumps(summaries, separators=(",", ":")))
+    index = bundle_dir / INDEX_FILE
     document = {"format": FORMAT, "code_digest": code_digest(), "files": entries}
     write_atomically(index, json.dumps(document, separators=(",", ":")))
-    for old in cache_dir.glob("*.json"):
-        if old.name not in listings and old != index:
+    keep = {INDEX_FILE, SUMMARIES_FILE, *(entry[3] for entry in entries.values() if entry[3])}
+    for old in bundle_dir.glob("*.json"):
+        if old.name not in keep:
             old.unlink()
     return index
 
 
-def read_index(directory: str | os.PathLike[str]) -> dict[str, Entry] | None:
+def read_index(directory: str | os.PathLike[str]) -> Mapping[str, Entry] | None:
     """The folder's index entries by file name; None when there is no usable index (none, another
     format, unreadable, or compiled by other runtime code). Nothing here says an entry is current."""
-    try:
-        document = json.loads((Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / INDEX_FILE).read_bytes())
-    except (OSError, ValueError):
-        return None
+    document = _read(Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / INDEX_FILE)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return None
     if document.get("code_digest") != code_digest():
         return None
-    entries = {}
-    for item in document["files"]:
-        found = item["capability"]
-        summary = None
-        if found is not None:
-            blocks = tuple(Block(ns, guarded, tuple(tools), extras) for ns, guarded, tools, extras in found["blocks"])
-            summary = Summary(found["name"], found["label"], tuple(found["unserved"]), blocks)
-        entries[item["file"]] = Entry(
-            item["file"], item["digest"], item["imports"], summary, found["listing"] if found else None
-        )
-    return entries
+    return _Entries(document["files"])
+
+
+def read_summaries(directory: str | os.PathLike[str]) -> Mapping[str, tuple[str, Summary]]:
+    """Each capability's (file digest, summary) by file name; empty when unreadable."""
+    document = _read(Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / SUMMARIES_FILE)
+    return _Summaries(document if isinstance(document, dict) else {})
 
 
 def is_current(directory: Path, entry: Entry) -> bool:
@@ -203,8 +190,45 @@ def read_listing(directory: Path, entry: Entry) -> Listing | None:
     """A current entry's listing file, or None when it is missing or unreadable."""
     if entry.listing is None:
         return None
+    found = _read(directory / CACHE_DIRNAME / BUNDLE_DIRNAME / entry.listing)
+    return found if isinstance(found, list) else None
+
+
+def _read(file: Path) -> Any:
     try:
-        found = json.loads((directory / CACHE_DIRNAME / BUNDLE_DIRNAME / entry.listing).read_bytes())
+        return json.loads(file.read_bytes())
     except (OSError, ValueError):
         return None
-    return found if isinstance(found, list) else None
+
+
+class _Entries(Mapping[str, Entry]):
+    """The index as read: an Entry is made when first asked for (a cold start asks for one or all)."""
+
+    def __init__(self, raw: dict[str, list[Any]]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, file: str) -> Entry:
+        digest, imports, served, listing = self._raw[file]
+        return Entry(file, digest, imports, served, listing)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Summaries(Mapping[str, tuple[str, Summary]]):
+    def __init__(self, raw: dict[str, list[Any]]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, file: str) -> tuple[str, Summary]:
+        digest, label, unserved, blocks = self._raw[file]
+        found = tuple(Block(ns, guarded, tuple(tools), extras) for ns, guarded, tools, extras in blocks)
+        return digest, Summary(Path(file).stem, label, tuple(unserved), found)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)

@@ -23,7 +23,17 @@ from typing import Any, overload
 
 from ...capability.model import Capability
 from ..lambda_entry import report_unserved
-from .bundle import Entry, Listing, Summary, is_current, listing_of, read_index, read_listing, summarize
+from .bundle import (
+    Entry,
+    Listing,
+    Summary,
+    is_current,
+    listing_of,
+    read_index,
+    read_listing,
+    read_summaries,
+    summarize,
+)
 from .tools import SEPARATOR, Endpoint, ToolEntry, extras, listed_tool, tool_entry
 
 
@@ -32,14 +42,16 @@ class Catalog:
 
     def __init__(self, folder: Path, files: Sequence[str], index: Mapping[str, Entry] | None) -> None:
         self.folder = folder
-        self.files = tuple(files)  # spec files in name order, shared consumes files included
+        self.files = tuple(files)  # spec files in name order (with an index, shared consumes files too)
         self.names = {Path(f).stem: f for f in self.files}  # a capability is named after its file
         self._index = index or {}
+        self._summaries_read: Mapping[str, tuple[str, Summary]] | None = None
         self._current: dict[str, Entry | None] = {}  # file -> its entry once checked (None: not current)
         self._models: dict[str, Capability] = {}
         self._summaries: dict[str, Summary] = {}
         self._listings: dict[str, Listing] = {}
         self._served: dict[str, bool] = {}
+        self._reported: set[str] = set()
         self._lock = threading.RLock()  # `serve` shares one catalog between worker threads
 
     @classmethod
@@ -49,15 +61,15 @@ class Catalog:
         Raises:
             SpecError: without an index, a capability file that does not load.
         """
-        from ...capability.load import capability_files, spec_files
+        from ...capability.load import capability_files, spec_names
 
         folder = Path(directory)
         index = read_index(folder)
         if index is not None:
-            return cls(folder, [f.name for f in spec_files(folder)], index)
+            return cls(folder, spec_names(folder), index)
         catalog = cls(folder, [f.name for f in capability_files(folder)], None)
         for file in catalog.files:
-            catalog.summary(file)
+            catalog.load(file)
         return catalog
 
     def __contains__(self, name: object) -> bool:
@@ -74,7 +86,7 @@ class Catalog:
         if found is None:
             entry = self._entry(file)
             if entry is not None:
-                found = entry.summary is not None
+                found = entry.served
             elif file in self._models:
                 found = True
             else:
@@ -88,19 +100,30 @@ class Catalog:
         return [f for f in self.files if self.served(f)]
 
     def summary(self, file: str) -> Summary:
+        """What ``/mcp`` needs of a capability: from the compiled summaries when current, else its model."""
         found = self._summaries.get(file)
         if found is None:
             with self._lock:
-                found = self._summaries.get(file)
+                entry = self._entry(file)
+                found = self._compiled_summary(entry) if entry is not None else None
                 if found is None:
-                    entry = self._entry(file)
-                    found = entry.summary if entry is not None and entry.summary else summarize(self.load(file))
-                    self._summaries[file] = found
-                    report_unserved((found,))
+                    found = summarize(self.load(file))
+                self._summaries[file] = found
+                self._report(file, found)
         return found
 
+    def _compiled_summary(self, entry: Entry) -> Summary | None:
+        if self._summaries_read is None:
+            self._summaries_read = read_summaries(self.folder)  # once, on the first /mcp
+        compiled = self._summaries_read.get(entry.file)
+        return compiled[1] if compiled is not None and compiled[0] == entry.digest else None
+
     def load(self, file: str) -> Capability:
-        """The file's model, loaded on first use (through its JSON compile cache when current)."""
+        """The file's model, loaded on first use (through its JSON compile cache when current).
+
+        Raises:
+            SpecError: the file does not load.
+        """
         found = self._models.get(file)
         if found is None:
             with self._lock:
@@ -109,6 +132,7 @@ class Catalog:
                     from ...capability.load import load_capability
 
                     found = self._models[file] = load_capability(self.folder / file)
+                    self._report(file, found)
         return found
 
     def listing(self, file: str) -> Listing:
@@ -135,6 +159,12 @@ class Catalog:
                 entry = None
             self._current[file] = entry
         return entry
+
+    def _report(self, file: str, capability: Capability | Summary) -> None:
+        """Log a capability's unserved operations, once: when it is first resolved."""
+        if file not in self._reported:
+            self._reported.add(file)
+            report_unserved((capability,))
 
 
 def aggregate_endpoint(catalog: Catalog) -> Endpoint:
