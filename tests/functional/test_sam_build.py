@@ -51,17 +51,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def _invoke(built: Path, function: str, module: str, event: dict, env: dict[str, str]) -> dict:
     code = f"import json, sys\nfrom {module} import handler\nprint(json.dumps(handler(json.loads(sys.stdin.read()), None)))\n"
+    return _run(built, function, code, json.dumps(event), env)
+
+
+def _run(built: Path, function: str, code: str, stdin: str = "", env: dict[str, str] | None = None) -> dict:
+    """Run ``code`` (which prints one JSON value last) in the built function with only its layer."""
     root = built / function
     environment = {
         "PATH": "/usr/bin:/bin",
         "LAMBDA_TASK_ROOT": str(root),
         "PYTHONPATH": f"{root}:{built / 'RuntimeLayer' / 'python'}",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
-        **env,
+        **(env or {}),
     }
     result = subprocess.run(
         [sys.executable, "-S", "-c", code],
-        input=json.dumps(event),
+        input=stdin,
         capture_output=True,
         text=True,
         env=environment,
@@ -213,3 +218,15 @@ def test_the_docs_page_opens_without_the_key_only_where_allowed(public: str) -> 
         for path in ("docs", "docs/{proxy+}", "openapi.json"):
             assert api[f"/{capability}/{path}"]["get"]["security"] == ([] if public == "true" else keyed)
         assert api[f"/{capability}/{{proxy+}}"]["x-amazon-apigateway-any-method"]["security"] == keyed
+
+
+def test_built_mcp_function_carries_a_current_compiled_index(built: Path) -> None:
+    """sam build compiled the MCP function's capabilities (functions/Makefile): the layer's own
+    code reads the index, and every capability file has a current entry."""
+    code = (
+        "import json\nfrom pathlib import Path\nfrom naftiko_lambda.exposes.mcp import bundle\n"
+        "index = bundle.read_index('capabilities')\n"
+        "print(json.dumps(index and sorted(f for f, e in index.items() if bundle.is_current(Path('capabilities'), e))))\n"
+    )
+    current = _run(built, "McpFunction", code)
+    assert current == sorted(p.name for p in (ROOT / "capabilities").glob("*.yaml"))

@@ -87,19 +87,20 @@ def base_uri_variable(namespace: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Upstreams:
-    """Where each consumes namespace is sent when its spec ``baseUri`` is overridden."""
+    """Where each consumes namespace is sent when its spec ``baseUri`` is overridden: ``base_uris``
+    by namespace, else the ``UPSTREAM_BASE_URI_<NAMESPACE>`` variable of ``environ``, looked up on
+    use (so no capability needs loading to know its overrides)."""
 
     base_uris: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    environ: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], capabilities: tuple[Capability, ...]) -> Upstreams:
-        found = {}
-        for capability in capabilities:
-            for namespace in capability.consumes:
-                value = environ.get(base_uri_variable(namespace))
-                if value:
-                    found[namespace] = value
-        return cls(MappingProxyType(found))
+    def from_environ(cls, environ: Mapping[str, str]) -> Upstreams:
+        return cls(environ=environ)  # read by name on use, never listed (template_env's check)
+
+    def base_uri(self, namespace: str) -> str | None:
+        """The override of ``namespace``'s base URI, or None: the spec's ``baseUri`` applies."""
+        return self.base_uris.get(namespace) or self.environ.get(base_uri_variable(namespace)) or None
 
 
 def run(
@@ -196,7 +197,7 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
     consumes = context.capability.consumes[consumed.namespace]
     # The base URI is configuration, not a secret: read it without recording (it is not masked).
     plain = replace(scope, credentials=context.credentials)
-    base = resolve_base_uri(consumes.base_uri, plain, context.upstreams.base_uris.get(consumes.namespace), name)
+    base = resolve_base_uri(consumes.base_uri, plain, context.upstreams.base_uri(consumes.namespace), name)
     unsigned = build_request(consumed, scope, base, op_name=name)
     request = apply_auth(unsigned, consumes.auth, scope)
     response = _send(context, request, name)

@@ -62,12 +62,17 @@ class Settings:
             self.environ, secret_id, capability.binds, sam_local=sam_local, transport=self._transport
         )
 
-    def upstreams(self, capabilities: tuple[Capability, ...]) -> Upstreams:
-        return Upstreams.from_environ(self.environ, capabilities)
+    def upstreams(self) -> Upstreams:
+        return Upstreams.from_environ(self.environ)
 
-    def runtime(self, capabilities: tuple[Capability, ...]) -> Runtime:
-        """The transport, upstream overrides and credentials the entries hand to the adapters."""
-        return Runtime(self._transport, self.upstreams(capabilities), self.credentials, self.idempotency())
+    def runtime(self, capabilities: tuple[Capability, ...] = ()) -> Runtime:
+        """The transport, upstream overrides and credentials the entries hand to the adapters.
+
+        Nothing here depends on ``capabilities`` any more: base URI overrides are looked up per
+        namespace when a call needs one, and credentials per capability on its first call (the
+        MCP function loads capabilities lazily). The argument is accepted for existing callers.
+        """
+        return Runtime(self._transport, self.upstreams(), self.credentials, self.idempotency())
 
     def idempotency(self) -> Guard:
         """IDEMPOTENCY_TABLE (DynamoDB), or IDEMPOTENCY_STORE=memory (`serve`); IDEMPOTENCY_WINDOW_S.

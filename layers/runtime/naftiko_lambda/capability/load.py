@@ -37,6 +37,25 @@ def _cache_file(path: Path, digest: str) -> Path:
     return path.parent / CACHE_DIRNAME / f"{path.stem}-{digest[:16]}.json"
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex): what every compiled form of it is checked against.
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def spec_names(directory: str | os.PathLike[str]) -> list[str]:
+    """The names of the ``*.yaml`` / ``*.yml`` files of a folder (not below it), sorted, shared
+    consumes files included: one directory listing, no file opened."""
+    return sorted(name for name in os.listdir(directory) if name.endswith((".yaml", ".yml")))
+
+
+def spec_files(directory: str | os.PathLike[str]) -> list[Path]:
+    return [Path(directory) / name for name in spec_names(directory)]
+
+
 def read_raw(path: Path) -> Any:
     """The parsed document, from the compile cache when it is current, else from the YAML."""
     data = path.read_bytes()
@@ -173,34 +192,48 @@ def load_capabilities(directory: str | os.PathLike[str]) -> tuple[Capability, ..
 
 
 def capability_files(directory: str | os.PathLike[str]) -> list[Path]:
-    folder = Path(directory)
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-    return [f for f in files if is_capability_file(f)]
+    return [f for f in spec_files(directory) if is_capability_file(f)]
 
 
 def compile_capabilities(files: list[Path]) -> list[Path]:
     """Write the JSON compile cache for each file (after checking it loads); returns what was written.
 
     Each cache file is written to a temporary name and renamed into place, so a crash never
-    leaves a partial cache behind. YAML dates and timestamps are stored as ISO strings.
+    leaves a partial cache behind. YAML dates and timestamps are stored as ISO strings. The
+    YAML is parsed once: the check loads the file through the cache just written (a file that
+    fails the check keeps no cache).
     """
     written = []
     for file in files:
-        load_capability(file)
         data = file.read_bytes()
         yaml, loader = _yaml()
-        raw = yaml.load(data, Loader=loader)
+        try:
+            raw = yaml.load(data, Loader=loader)
+        except yaml.YAMLError:
+            load_capability(file)  # raises the SpecError that names the line
+            raise
         target = _cache_file(file, hashlib.sha256(data).hexdigest())
         target.parent.mkdir(exist_ok=True)
         text = json.dumps(raw, separators=(",", ":"), default=_json_default)
-        partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
+        write_atomically(target, text)
+        try:
+            load_capability(file)
+        except SpecError:
+            target.unlink()
+            raise
         for old in target.parent.glob(f"{file.stem}-*.json"):
             if old != target and len(old.stem) == len(file.stem) + 17:
                 old.unlink()
         written.append(target)
     return written
+
+
+def write_atomically(target: Path, text: str) -> None:
+    """Write ``text`` to a temporary name beside ``target``, then rename it into place: a reader
+    sees the old file or the whole new one, never a part."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, target)
 
 
 def _json_default(value: Any) -> Any:

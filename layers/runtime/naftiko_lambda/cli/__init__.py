@@ -18,8 +18,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--no-schema", action="store_true", help="skip the JSON Schema check")
 
-    compile_ = commands.add_parser("compile", help="write the JSON compile cache beside the spec files")
-    compile_.add_argument("files", nargs="+", type=Path)
+    compile_ = commands.add_parser(
+        "compile", help="write the compiled forms (JSON per spec, the MCP index) into .naftiko-cache/ beside the specs"
+    )
+    compile_.add_argument(
+        "files", nargs="+", type=Path, help="spec files, or folders: each of their specs, and their MCP index"
+    )
 
     serve = commands.add_parser("serve", help="run REST and MCP locally through the Lambda handlers")
     serve.add_argument("--capabilities", type=Path, default=Path("capabilities"), help="folder of capability specs")
@@ -71,15 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return validate_files(args.files, schema=not args.no_schema)
     if args.command == "compile":
-        from ..capability.load import compile_capabilities
+        from .compile import compile_command
 
-        try:
-            for target in compile_capabilities(args.files):
-                print(f"wrote {target}")
-        except SpecError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        return 0
+        return compile_command(args.files)
     if args.command == "serve":
         from .serve import serve as run_server
 

@@ -406,6 +406,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
             "ReservedConcurrentExecutions": _reserved("ReserveMcp", "McpReservedConcurrency"),
             "FunctionUrlConfig": {"AuthType": {"Ref": "McpFunctionUrlAuth"}},
         },
+        # functions/Makefile: the capabilities with their compiled forms (the MCP index).
+        "Metadata": {"BuildMethod": "makefile"},
     }
     # SAM adds these only for a literal AuthType NONE, not for a parameter: without them AWS
     # refuses every call to the URL (403) before the function's own check runs.

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import warnings
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from .. import deadline, observability
-from ..capability.model import Capability
 from ..settings import Settings
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -66,7 +65,17 @@ def wrap(app: Any, *, tracing: bool = False, ceiling_s: float = deadline.DEFAULT
     return handler
 
 
-def report_unserved(capabilities: tuple[Capability, ...]) -> None:
+class _Described(Protocol):
+    """A capability, or its summary in the compiled MCP index (mcp/bundle.py)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def unserved(self) -> tuple[str, ...]: ...
+
+
+def report_unserved(capabilities: Iterable[_Described]) -> None:
     """One warning per operation a capability file could not serve (``validate`` names them too)."""
     for capability in capabilities:
         for message in capability.unserved:

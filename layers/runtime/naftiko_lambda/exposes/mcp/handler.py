@@ -1,6 +1,8 @@
 """The MCP Lambda entry (function URL, payload 2.0): Mangum around McpHttpApp.
 
-Serves every capability file in CAPABILITIES_DIR. Built once per cold start.
+Serves every capability file in CAPABILITIES_DIR. Built once per cold start: with the folder's
+compiled index (``naftiko-lambda compile``, run by ``sam build``) a cold start reads that index
+only and loads each capability on first use; without it, every capability (catalog.py).
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ...capability.load import load_capabilities
 from ...settings import Settings
-from ..lambda_entry import LambdaHandler, lazy_handler, report_unserved, wrap
+from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from ..oauth import ResourceServer
+from .catalog import Catalog
 from .http import McpHttpApp
 from .security import MIN_TOKEN_CHARS, BearerTokens
 
@@ -27,8 +29,7 @@ def build_mcp_app(
     folder = Path(settings.get("CAPABILITIES_DIR") or "capabilities")
     if not folder.is_absolute():
         folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
-    capabilities = load_capabilities(folder)
-    report_unserved(capabilities)
+    catalog = Catalog.open(folder)
     mode = (settings.get("MCP_AUTH") or "bearer").lower()
     tokens, oauth = None, None
     if mode == "oauth2":
@@ -44,8 +45,8 @@ def build_mcp_app(
         # threat to servers on a user's own machine, not to a public HTTPS endpoint.
         security_settings = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     return McpHttpApp(
-        capabilities,
-        settings.runtime(capabilities),
+        catalog,
+        settings.runtime(),
         tokens=tokens,
         oauth=oauth,
         environ=settings.environ,

@@ -21,8 +21,6 @@ from functools import cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from anyio import to_thread
-
 from ... import deadline
 from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
@@ -34,6 +32,8 @@ from ..idempotency import caller_identity, current_caller
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from ..oauth import challenge as oauth_challenge
+from . import workers
+from .catalog import Catalog, aggregate_endpoint
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
 
@@ -58,7 +58,7 @@ class McpHttpApp:
 
     def __init__(
         self,
-        capabilities: tuple[Capability, ...],
+        catalog: Catalog,
         runtime: Runtime,
         *,
         tokens: BearerTokens | None,
@@ -66,7 +66,7 @@ class McpHttpApp:
         environ: Mapping[str, str] | None = None,
         security_settings: Any = None,
     ) -> None:
-        self.capabilities = {c.name: c for c in capabilities}
+        self.catalog = catalog  # the capabilities served, loaded on first use (catalog.py)
         self.runtime = runtime
         self.tokens = tokens  # static bearer tokens; None with MCP_AUTH=oauth2 or MCP_AUTH=none
         self.oauth = oauth  # the deployment's resource server (MCP_AUTH=oauth2)
@@ -78,7 +78,9 @@ class McpHttpApp:
         self.server_for: Callable[[str | None, str | None], Any] = cache(self._build_server)
 
     def _endpoint(self, capability: str | None, namespace: str | None) -> Endpoint | None:
-        return endpoint_for(self.capabilities.values(), capability=capability, namespace=namespace)
+        if capability is None:
+            return aggregate_endpoint(self.catalog)
+        return endpoint_for(self.catalog.capability(capability), namespace)
 
     def _build_server(self, capability: str | None, namespace: str | None) -> Any:
         from .server import build_server
@@ -93,11 +95,11 @@ class McpHttpApp:
         if path in ("/", "/mcp"):
             return None, None
         parts = path.split("/")
-        if len(parts) not in (3, 4) or parts[1] != "mcp" or parts[2] not in self.capabilities:
+        if len(parts) not in (3, 4) or parts[1] != "mcp" or parts[2] not in self.catalog:
             return None  # checked before any cache sees it: unknown paths must not grow the caches
         namespace = parts[3] if len(parts) == 4 else None
-        if namespace is not None and namespace not in {b.namespace for b in self.capabilities[parts[2]].mcp}:
-            return None
+        if namespace is not None and namespace not in {b.namespace for b in self.catalog.capability(parts[2]).mcp}:
+            return None  # the capability is loaded: its endpoint is about to need it
         return parts[2], namespace
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -118,8 +120,11 @@ class McpHttpApp:
         endpoint = self.endpoint_for(*target)
         assert endpoint is not None
         limit = deadline.current.get()
-        try:  # on a worker thread: checking may fetch keys or a secret
-            denied, caller = await to_thread.run_sync(self._denied, endpoint, scope, limit)
+        try:  # on a worker thread when checking may fetch keys or a secret; else here (~0.2 ms less)
+            if self._may_block(endpoint):
+                denied, caller = await workers.run_sync(self._denied, endpoint, scope, limit)
+            else:
+                denied, caller = self._denied(endpoint, scope, limit)
         except CredentialError as exc:  # fail closed, and say why in the log (never a token)
             logger().error(
                 "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}
@@ -141,6 +146,11 @@ class McpHttpApp:
         current_caller.set(caller)  # whose idempotency keys this request's tool calls use
         async with manager.run():
             await manager.handle_request(scope, receive, send)
+
+    def _may_block(self, endpoint: Endpoint) -> bool:
+        """Whether _denied may wait on I/O: a block's credentials, an authorization server, or a
+        token secret. Static tokens (MCP_BEARER_TOKENS) and MCP_AUTH=none are checked in memory."""
+        return bool(endpoint.auths) or self.oauth is not None or (self.tokens is not None and not self.tokens.static)
 
     def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> tuple[str | None, str]:
         """(None when the request may pass, else the WWW-Authenticate challenge to answer with;

@@ -76,6 +76,11 @@ class BearerTokens:
             return cls(secret_id=secret_id)
         return cls(error=CredentialError("MCP_BEARER_TOKENS", "no MCP token is configured (or set MCP_AUTH=none)"))
 
+    @property
+    def static(self) -> bool:
+        """True when checking a token needs no I/O (given tokens, or a configuration error)."""
+        return self.secret_id is None or self.error is not None
+
     def accepted(self) -> tuple[str, ...]:
         if self.error is not None:
             raise self.error

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 import mcp_types as types
-from anyio import to_thread
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
 
@@ -25,6 +24,7 @@ from ...observability import current_request_id, logger
 from ..idempotency import KEY_ARGUMENT, Answer, IdempotencyError, check_key, current_caller, fingerprint, settled
 from ..inputs import check_inputs
 from . import resources as res
+from . import workers
 from .results import failed, failure, success
 from .tools import Endpoint, ToolEntry
 
@@ -35,6 +35,8 @@ INTERNAL_ERROR = -32603
 REPLAYED_META = "io.naftiko/idempotent-replayed"
 """Set in a tool result's ``_meta`` when it is the stored result of an earlier call with the key."""
 T = TypeVar("T")
+EMPTY_TOOLS_RESULT = types.ListToolsResult(tools=[]).model_dump(by_alias=True, mode="json", exclude_none=True)
+"""The SDK's own defaults of a tools/list result (resultType, cache hints): what a page adds its tools to."""
 
 
 def _cursor(offset: int, fingerprint: str) -> str:
@@ -67,11 +69,14 @@ class _Pages:
 
 def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
     table = endpoint.tools
-    tools = _Pages("tools", [e.tool for e in table.values()], list(table))
+    tools = _Pages("tools", endpoint.listing, list(table))
 
-    async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        page, next_cursor = tools.page(params)
-        return types.ListToolsResult(tools=page, next_cursor=next_cursor)
+    async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> dict[str, Any]:
+        page, next_cursor = tools.page(params)  # wire JSON, kept per page: the SDK validates it
+        listed = {**EMPTY_TOOLS_RESULT, "tools": page}
+        if next_cursor:
+            listed["nextCursor"] = next_cursor
+        return listed
 
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         entry = table.get(params.name)
@@ -97,10 +102,10 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
             return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
 
         if key is None:
-            return await to_thread.run_sync(call)
+            return await workers.run_sync(call)
         if not isinstance(key, str):
             return failure(InvocationError(params.name, KEY_ARGUMENT, "must be a string"))
-        return await to_thread.run_sync(_keyed, runtime, entry, key, inputs, limit, current_caller.get())
+        return await workers.run_sync(_keyed, runtime, entry, key, inputs, limit, current_caller.get())
 
     handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
     if endpoint.resources:
@@ -194,10 +199,10 @@ def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
         entry, values = res.match(entries, uri)
         resource = entry.resource
         if resource.location is not None:
-            return await to_thread.run_sync(res.read_static, resource, uri)
+            return await workers.run_sync(res.read_static, resource, uri)
         try:
             inputs = check_inputs(resource.inputs, values, resource.name, from_text=False)
-            outcome = await to_thread.run_sync(runtime.call, entry.capability, resource, inputs, deadline.current.get())
+            outcome = await workers.run_sync(runtime.call, entry.capability, resource, inputs, deadline.current.get())
         except InvocationError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
         except NaftikoError as exc:
@@ -224,6 +229,6 @@ def _prompt_handlers(endpoint: Endpoint) -> dict[str, Any]:
         entry = table.get(params.name)
         if entry is None:
             raise MCPError(INVALID_PARAMS, f"unknown prompt: {params.name}")
-        return await to_thread.run_sync(res.render_prompt, entry.prompt, params.arguments)
+        return await workers.run_sync(res.render_prompt, entry.prompt, params.arguments)
 
     return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}

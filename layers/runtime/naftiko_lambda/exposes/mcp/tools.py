@@ -12,10 +12,9 @@ Endpoints and naming:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-
-import mcp_types as types
+from typing import Any
 
 from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
 from ..idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
@@ -33,7 +32,7 @@ KEY_PROPERTY = {
 
 @dataclass(frozen=True, slots=True)
 class ToolEntry:
-    tool: types.Tool  # what tools/list shows
+    tool: dict[str, Any]  # what tools/list shows (wire JSON: listed_tool)
     capability: Capability  # what tools/call runs ...
     operation: ExposedOperation  # ... through invoke.run
     wrapped: bool = False  # structured content is {"result": ...}
@@ -60,75 +59,92 @@ class Endpoint:
 
     name: str
     instructions: str | None
-    tools: Mapping[str, ToolEntry]
+    tools: Mapping[str, ToolEntry]  # what tools/call runs, by name
+    listing: Sequence[dict[str, Any]]  # what tools/list shows, in order (wire JSON; catalog.py builds it per page)
     resources: tuple[ResourceEntry, ...] = ()
     prompts: Mapping[str, PromptEntry] = field(default_factory=dict)
     auths: tuple[tuple[Auth, Capability], ...] = ()
 
 
-def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -> ToolEntry:
+def tool_listing(capability: Capability, operation: ExposedOperation) -> dict[str, Any]:
+    """What tools/list shows of a tool, less its name, as JSON (the compiled bundle stores it).
+
+    A tool without a description is described by its name, which depends on the endpoint:
+    ``description`` is then None here and listed_tool() fills it in.
+    """
     hints = operation.hints
     call = operation.call
-    output_schema, wrapped = tool_output_schema(operation.plan)
     arguments = input_schema(operation.inputs)
-    keyed = takes_key(capability, operation)
-    if keyed:
+    if takes_key(capability, operation):
         arguments["properties"][KEY_ARGUMENT] = KEY_PROPERTY
-    tool = types.Tool(
-        name=name,
-        title=operation.label or None,
-        description=operation.description or (call.description if call else "") or name,
-        input_schema=arguments,
-        output_schema=output_schema,
-        annotations=types.ToolAnnotations(
-            title=operation.label or None,
-            read_only_hint=hints.read_only,
-            destructive_hint=hints.destructive,
-            idempotent_hint=hints.idempotent,
-            open_world_hint=hints.open_world,
-        ),
-    )
-    return ToolEntry(tool, capability, operation, wrapped, output_schema is not None and not wrapped, keyed)
+    return {
+        "title": operation.label or None,
+        "description": operation.description or (call.description if call else "") or None,
+        "inputSchema": arguments,
+        "outputSchema": tool_output_schema(operation.plan)[0],
+        "annotations": {
+            "title": operation.label or None,
+            "readOnlyHint": hints.read_only,
+            "destructiveHint": hints.destructive,
+            "idempotentHint": hints.idempotent,
+            "openWorldHint": hints.open_world,
+        },
+    }
 
 
-def endpoint_for(
-    capabilities: Iterable[Capability], *, capability: str | None = None, namespace: str | None = None
-) -> Endpoint | None:
-    """What the endpoint for (capability, namespace) serves; None when there is no such endpoint."""
-    chosen = list(capabilities)
-    if capability is None:  # /mcp: every capability, prefixed names, unguarded blocks only
-        picks = [(c, [b for b in c.mcp if b.auth is None]) for c in chosen]
-        names = ", ".join(f"{c.name} ({c.label})" for c in chosen)
-        return _endpoint("naftiko", f"Tools of the capabilities: {names}", picks, prefixed=True)
-    found = next((c for c in chosen if c.name == capability), None)
-    if found is None:
-        return None
-    blocks = [b for b in found.mcp if namespace is None or b.namespace == namespace]
+def listed_tool(name: str, listing: Mapping[str, Any]) -> dict[str, Any]:
+    """The tool ``name`` as tools/list shows it (wire JSON), from its tool_listing().
+
+    Handed to the SDK as JSON, not as a ``types.Tool``: the SDK validates and dumps a result
+    against its protocol version's surface anyway, and a model would be dumped once more first.
+    """
+    return {"name": name, **listing, "description": listing["description"] or name}
+
+
+def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -> ToolEntry:
+    listing = tool_listing(capability, operation)
+    wrapped = tool_output_schema(operation.plan)[1]
+    object_schema = listing["outputSchema"] is not None and not wrapped
+    keyed = takes_key(capability, operation)
+    return ToolEntry(listed_tool(name, listing), capability, operation, wrapped, object_schema, keyed)
+
+
+def endpoint_for(capability: Capability, namespace: str | None = None) -> Endpoint | None:
+    """What ``/mcp/{capability}[/{namespace}]`` serves; None when the capability has no such block.
+
+    The all-capabilities endpoint is catalog.aggregate_endpoint: it lists tools without models.
+    """
+    blocks = [b for b in capability.mcp if namespace is None or b.namespace == namespace]
     if namespace is not None and not blocks:
         return None
-    description = next((b.description for b in blocks if b.description), None) or found.description or None
+    description = next((b.description for b in blocks if b.description), None) or capability.description or None
     suffix = f"-{namespace}" if namespace else ""
-    return _endpoint(f"naftiko-{found.name}{suffix}", description, [(found, blocks)], prefixed=False)
-
-
-def _endpoint(
-    name: str, instructions: str | None, picks: list[tuple[Capability, list[McpExposes]]], *, prefixed: bool
-) -> Endpoint:
+    name = f"naftiko-{capability.name}{suffix}"
     tools: dict[str, ToolEntry] = {}
+    auths: list[tuple[Auth, Capability]] = []
+    for block in blocks:
+        if block.auth is not None:
+            auths.append((block.auth, capability))
+        for operation in block.tools:
+            if operation.name not in tools:  # the first block's tool wins (capability/check.py warns)
+                tools[operation.name] = tool_entry(capability, operation, operation.name)
+    resources, prompts = extras([(capability, blocks)], prefixed=False)
+    listing = tuple(entry.tool for entry in tools.values())
+    return Endpoint(name, description, tools, listing, resources, prompts, tuple(auths))
+
+
+def extras(
+    picks: Iterable[tuple[Capability, Iterable[McpExposes]]], *, prefixed: bool
+) -> tuple[tuple[ResourceEntry, ...], dict[str, PromptEntry]]:
+    """The resources (the first of a URI wins) and prompts (named ``<capability>__<prompt>`` when
+    ``prefixed``) of the picked blocks, in order."""
     resources: dict[str, ResourceEntry] = {}
     prompts: dict[str, PromptEntry] = {}
-    auths: list[tuple[Auth, Capability]] = []
     for capability, blocks in picks:
         prefix = f"{capability.name}{SEPARATOR}" if prefixed else ""
         for block in blocks:
-            if block.auth is not None:
-                auths.append((block.auth, capability))
-            for operation in block.tools:
-                key = prefix + operation.name
-                if key not in tools:  # the first block's tool wins (capability/check.py warns)
-                    tools[key] = tool_entry(capability, operation, key)
             for resource in block.resources:
                 resources.setdefault(resource.uri, ResourceEntry(resource, capability))
             for prompt in block.prompts:
                 prompts.setdefault(prefix + prompt.name, PromptEntry(prefix + prompt.name, prompt, capability))
-    return Endpoint(name, instructions, tools, tuple(resources.values()), prompts, tuple(auths))
+    return tuple(resources.values()), prompts
