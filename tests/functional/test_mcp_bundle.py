@@ -288,3 +288,52 @@ def test_shared_consumes_files_are_indexed_as_not_served(tmp_path: Path) -> None
     assert index is not None
     assert not index["shared-adapter.yaml"].served
     assert index["m3ter-billjob.yaml"].served
+
+
+def test_a_warm_tools_list_page_is_shaped_by_the_sdk_once(
+    tmp_path: Path, served: list[Served], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """server.KeptListings: the SDK validates and dumps a page the first time it is asked for;
+    the same request again gets that answer as it was, with no SDK work; another page, a bad
+    cursor or another method still goes through the SDK."""
+    import mcp_types.methods as methods
+
+    shaped: list[str] = []
+    real = methods.serialize_server_result
+
+    def counting(method: str, *args: Any, **kwargs: Any) -> Any:
+        shaped.append(method)
+        return real(method, *args, **kwargs)
+
+    monkeypatch.setattr(methods, "serialize_server_result", counting)
+    one = serve(served, copy_folder(M3TER, tmp_path / "m3ter", compiled=True))
+    first = one.rpc("tools/list")
+    assert shaped == ["tools/list"] and len(first["tools"]) == 50 and first["nextCursor"]
+    assert one.rpc("tools/list") == first and shaped == ["tools/list"]
+    second = one.rpc("tools/list", {"cursor": first["nextCursor"]})
+    assert second["tools"] != first["tools"] and len(shaped) == 2
+    assert one.rpc("tools/list", {"cursor": first["nextCursor"]}) == second and len(shaped) == 2
+    everything = one.list_all()
+    assert len(everything) == 323 and len({t["name"] for t in everything}) == 323
+    assert shaped.count("tools/list") == 7  # one per page, however often each was asked for
+    # Another _meta is checked by the SDK before it is answered from what is kept; a page keeps
+    # a few (a client sending a new one every time gets the SDK every time, not more memory).
+    shaped.clear()
+    for token in range(12):
+        assert one.rpc("tools/list", {"_meta": {"progressToken": token}}) == first
+    assert len(shaped) == 12
+    one.rpc("tools/list", {"_meta": {"progressToken": 3}})
+    assert len(shaped) == 12  # kept with the page
+    one.rpc("tools/list", {"_meta": {"progressToken": 11}})
+    assert len(shaped) == 13  # past the bound: not kept, shaped again
+    headers = {
+        "authorization": f"Bearer {TOKEN}",
+        "content-type": "application/json",
+        "accept": "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-11-25",
+    }
+    for _ in range(2):  # a refused cursor is refused every time, never kept
+        message = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {"cursor": "not-ours"}}
+        event = function_url_event("POST", "/mcp", headers, json.dumps(message).encode())
+        body = json.loads(one.handler(event, None)["body"])
+        assert body["error"]["code"] == -32602

@@ -62,6 +62,7 @@ def _run(built: Path, function: str, code: str, stdin: str = "", env: dict[str, 
         "LAMBDA_TASK_ROOT": str(root),
         "PYTHONPATH": f"{root}:{built / 'RuntimeLayer' / 'python'}",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONDONTWRITEBYTECODE": "1",  # /opt and the task root are read-only on Lambda
         **(env or {}),
     }
     result = subprocess.run(
@@ -230,3 +231,34 @@ def test_built_mcp_function_carries_a_current_compiled_index(built: Path) -> Non
     )
     current = _run(built, "McpFunction", code)
     assert current == sorted(p.name for p in (ROOT / "capabilities").glob("*.yaml"))
+
+
+COUNT_COMPILES = """
+import importlib._bootstrap_external as bootstrap
+compiled = []
+source_to_code = bootstrap.SourceLoader.source_to_code
+def counting(self, data, path, *args, **kwargs):
+    compiled.append(path)
+    return source_to_code(self, data, path, *args, **kwargs)
+bootstrap.SourceLoader.source_to_code = counting
+"""
+
+
+def test_the_built_layer_carries_its_bytecode(built: Path) -> None:
+    """SAM's python builder ships no .pyc and /opt is read-only: every cold start compiled every
+    module it imported (about 1 s of MCP's first tools/list). layers/runtime/Makefile compiles
+    them; a cold MCP tools/list in the built function compiles nothing from source."""
+    layer = built / "RuntimeLayer" / "python"
+    sources = list(layer.rglob("*.py"))
+    assert len(sources) > 1000
+    missing = [str(s) for s in sources if not (s.parent / "__pycache__" / f"{s.stem}.cpython-313.pyc").exists()]
+    assert missing == []
+    event = (EVENTS / "mcp-tools-list.function-url.json").read_text()
+    code = (
+        COUNT_COMPILES
+        + "import json\nfrom mcp_server.handler import handler\n"
+        + f"response = handler(json.loads({event!r}), None)\n"
+        + "print(json.dumps([response['statusCode'], [p for p in compiled if '/RuntimeLayer/' in p]]))\n"
+    )
+    status, compiled = _run(built, "McpFunction", code, env={"MCP_AUTH": "none"})
+    assert status == 200 and compiled == []

@@ -167,7 +167,9 @@ def test_functions_run_python_3_13_behind_an_alias_with_snapstart_as_an_option()
     template = _template()
     function = template["Globals"]["Function"]
     assert function["Runtime"] == "python3.13"
-    assert template["Resources"]["RuntimeLayer"]["Metadata"]["BuildMethod"] == "python3.13"
+    layer = template["Resources"]["RuntimeLayer"]
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"]["BuildMethod"] == "makefile"  # layers/runtime/Makefile: wheels + bytecode
     assert function["AutoPublishAlias"] == "live"
     assert function["SnapStart"] == {"ApplyOn": {"Fn::If": ["SnapStartOn", "PublishedVersions", "None"]}}
     assert template["Parameters"]["SnapStart"]["Default"] == "Off"

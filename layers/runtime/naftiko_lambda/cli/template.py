@@ -257,7 +257,8 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                 "ContentUri": "layers/runtime/",
                 "CompatibleRuntimes": [RUNTIME],
             },
-            "Metadata": {"BuildMethod": RUNTIME},
+            # layers/runtime/Makefile: the same wheels, plus the bytecode SAM's builder leaves out.
+            "Metadata": {"BuildMethod": "makefile"},
         },
         "RestApi": {
             "Type": "AWS::Serverless::Api",
