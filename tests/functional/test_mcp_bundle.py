@@ -101,6 +101,13 @@ def serve(started: list[Served], folder: Path, environ: dict[str, str] | None = 
     return one
 
 
+def need_m3ter() -> None:
+    if not M3TER.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared corpus is missing at {CORPUS}: CI must run the corpus tests")
+        pytest.skip("the shared corpus is not beside the project")
+
+
 def copy_folder(source: Path, target: Path, *, compiled: bool) -> Path:
     shutil.copytree(source, target, ignore=shutil.ignore_patterns(".naftiko-cache", "__pycache__"))
     if compiled:
@@ -188,10 +195,7 @@ def test_the_whole_m3ter_api_lists_the_same_tools_compiled_or_not(
     tmp_path: Path, loads: list[str], served: list[Served]
 ) -> None:
     """All 58 files of one m3ter generation: tools/list page by page, and three per-capability lists."""
-    if not M3TER.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared corpus is missing at {CORPUS}: CI must run the corpus tests")
-        pytest.skip("the shared corpus is not beside the project")
+    need_m3ter()
     plain = serve(served, copy_folder(M3TER, tmp_path / "plain", compiled=False))
     compiled = serve(served, copy_folder(M3TER, tmp_path / "compiled", compiled=True))
     loads.clear()
@@ -306,6 +310,7 @@ def test_a_warm_tools_list_page_is_shaped_by_the_sdk_once(
         return real(method, *args, **kwargs)
 
     monkeypatch.setattr(methods, "serialize_server_result", counting)
+    need_m3ter()
     one = serve(served, copy_folder(M3TER, tmp_path / "m3ter", compiled=True))
     first = one.rpc("tools/list")
     assert shaped == ["tools/list"] and len(first["tools"]) == 50 and first["nextCursor"]
