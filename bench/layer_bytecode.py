@@ -79,7 +79,9 @@ def main() -> None:
             for name, layer in layers.items():
                 times[name].append(first_list(layer, function))
         ours, theirs = statistics.median(times["ours"]), statistics.median(times["sam"])
-        print(f"MCP cold start, built function, first tools/list, {args.runs} fresh processes each, alternating, medians")
+        print(
+            f"MCP cold start, built function, first tools/list, {args.runs} fresh processes each, alternating, medians"
+        )
         print(f"  layer from SAM's python builder ({pyc['sam']:5d} .pyc) : {theirs:7.0f} ms")
         print(f"  layer from layers/runtime/Makefile ({pyc['ours']:5d} .pyc): {ours:7.0f} ms   {ours / theirs:.2f}x")
     finally:
