@@ -675,3 +675,83 @@ def test_a_store_without_a_region_is_503(
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     refused = post(deploy(folder, upstream), "r-1", {"item": "a"})
     assert refused.status == 503 and upstream.received == []
+
+
+def test_a_write_answered_see_other_is_kept_whatever_the_get_after_it_says(
+    folder: Path, upstream: UpstreamServer, table: Any
+) -> None:
+    """303 after the POST: the write was done. The GET that follows it may fail (403 here), but
+    that says nothing about the write: the answer is kept and a retry does not write again."""
+    deployment = deploy(folder, upstream)
+    upstream.reply(Reply(303, b"", headers={"Location": "/orders/1"}), Reply(403, {"error": "no"}), Reply(201, {}))
+    first = post(deployment, "r-1", {"item": "a"})
+    assert first.status >= 400
+    retry = post(deployment, "r-1", {"item": "a"})
+    assert retry.status == first.status and retry.headers["idempotent-replayed"] == "true"
+    assert writes(upstream) == 1
+
+
+def test_an_mcp_fault_of_ours_after_the_write_keeps_the_key(
+    folder: Path, upstream: UpstreamServer, table: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug after sending (here: decoding the upstream's answer) must not free the key: the
+    write happened. REST keeps it by the same rule."""
+    import naftiko_lambda.invoke as invoke
+
+    real, failures = invoke.decode_response, [1]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            failures.pop()
+            raise RuntimeError("a bug in decoding")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(invoke, "decode_response", broken)
+    deployment = deploy(folder, upstream, MCP_BEARER_TOKENS="t" * 40)
+    upstream.reply(Reply(201, {"id": "o-1"}))
+    arguments = {"item": "a", "quantity": 1, "idempotencyKey": "bug-1"}
+    first = deployment.call_tool("create-order", arguments, token="t" * 40, path="/mcp/orders")
+    assert first.is_error and first.structured_content["error"] == "InternalError"
+    assert "a bug" not in json.dumps(first.structured_content)  # the log has it, not the caller
+    retry = deployment.call_tool("create-order", arguments, token="t" * 40, path="/mcp/orders")
+    assert retry.is_error and retry.meta["io.naftiko/idempotent-replayed"]
+    assert writes(upstream) == 1
+
+
+STATIC_INPUT = ORDERS.replace(
+    "keys: {SHOP_TOKEN: SHOP_TOKEN}", "keys: {SHOP_TOKEN: SHOP_TOKEN, SHOP_QUANTITY: SHOP_QUANTITY}"
+).replace(
+    "        - {name: quantity, in: body, type: number}\n",
+    "        - {name: quantity, in: body, type: number, value: '{{SHOP_QUANTITY}}'}\n",
+)
+
+
+def test_a_missing_credential_frees_the_key(tmp_path: Path, upstream: UpstreamServer, table: Any) -> None:
+    """A static input bound to a credential that is not configured: nothing was sent, so the
+    503 is not kept; once the credential is there, the same key runs."""
+    assert "value: '{{SHOP_QUANTITY}}'" in STATIC_INPUT
+    folder = tmp_path / "static"
+    write_spec(folder, "orders.yaml", STATIC_INPUT)
+    upstream.reply(Reply(201, {"id": "o-1"}))
+    missing = post(deploy(folder, upstream), "c-1", {"item": "a"})
+    assert missing.status == 503 and writes(upstream) == 0
+    fixed = post(deploy(folder, upstream, SHOP_QUANTITY="3"), "c-1", {"item": "a"})
+    assert fixed.status == 201 and "idempotent-replayed" not in fixed.headers
+    assert writes(upstream) == 1 and upstream.last.json()["item"] == "a"
+
+
+def test_a_cognito_user_is_a_caller_of_their_own(scoped: Deployment, upstream: UpstreamServer) -> None:
+    """REST API (v1) Cognito authorizer: the user's ``sub`` is in requestContext.authorizer.claims."""
+    from ..support.deployment import Response
+    from ..support.events import apigw_event
+
+    scoped.rest("orders", "GET", "/openapi.json")  # builds the handler
+    upstream.reply(Reply(201, {"for": "alice"}), Reply(201, {"for": "bob"}))
+    answers = []
+    for user in ("alice-sub", "bob-sub", "alice-sub"):
+        headers = {"Idempotency-Key": "k-42", "X-Account": "acme"}
+        event = apigw_event(1, "POST", "/orders/orders", None, {"item": "a"}, headers)
+        event["requestContext"]["authorizer"] = {"claims": {"sub": user}}
+        answers.append(Response(scoped._rest["orders"](event, None)).json)
+    assert answers == [{"for": "alice"}, {"for": "bob"}, {"for": "alice"}]
+    assert writes(upstream) == 2

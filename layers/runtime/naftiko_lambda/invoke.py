@@ -126,18 +126,18 @@ def run(
     if plan is None:
         raise ValueError(f"{operation.name} has no plan to run")  # a static MCP resource: read, not run
     declared = [i.name for i in operation.inputs]  # an omitted optional input is never a credential
-    scope = make_scope(capability, plan, inputs, credentials, declared)
-    statics = {i.name: scope.value(i.static) for i in operation.inputs if i.static is not None}
-    if statics:
-        scope = make_scope(capability, plan, {**inputs, **statics}, credentials, declared)
     results: dict[str, Json] = {}
-    status = 200
-    context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline)
+    effects: list[str] = []
     try:
+        scope = make_scope(capability, plan, inputs, credentials, declared)
+        statics = {i.name: scope.value(i.static) for i in operation.inputs if i.static is not None}
+        if statics:
+            scope = make_scope(capability, plan, {**inputs, **statics}, credentials, declared)
+        context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline, effects)
         status = _run_steps(context, results)
     except Exception as exc:
         # For the idempotency guard: may this failed run have changed something upstream?
-        exc.effects_possible = bool(context.effects)  # type: ignore[attr-defined]
+        exc.effects_possible = bool(effects)  # type: ignore[attr-defined]
         raise
     final = replace(scope, results=results, arguments={})
     return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
@@ -227,7 +227,8 @@ def _send(context: _Context, request: UpstreamRequest, name: str) -> UpstreamRes
         if exc.sent and request.method not in SAFE:
             context.effects.append(name)
         raise
-    if request.method not in SAFE and not (400 <= response.status < 500 or response.status == 503):
+    refused = 400 <= response.status < 500 or response.status == 503
+    if request.method not in SAFE and (response.after_write or not refused):
         context.effects.append(name)
     return response
 

@@ -22,6 +22,9 @@ class UpstreamResponse:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    after_write: bool = False
+    """The answer to the GET that followed a write's 303 (or 301/302): the write was acted on,
+    whatever this status says."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -124,6 +125,7 @@ class Urllib3Transport:
         method, url, headers, body = request.method, request.url, dict(request.headers), request.body
         attempt = redirects = 0
         delivered = False  # a request of this call reached the upstream: a failure now may follow an effect
+        acted = False  # a write was answered with "see other": it was done, whatever follows
         while True:
             try:
                 deadline.check(operation)
@@ -153,9 +155,10 @@ class Urllib3Transport:
                         body=None,
                     )
                 if redirects >= MAX_REDIRECTS:
-                    return response
+                    return replace(response, after_write=acted)
                 if response.status == 303 or (response.status in (301, 302) and method not in ("GET", "HEAD")):
                     # RFC 9110 15.4.4: see the result with a GET; the write is never sent again.
+                    acted = acted or method not in ("GET", "HEAD")
                     method, body = "GET", None
                     headers = {k: v for k, v in headers.items() if k.lower() not in ("content-type", "content-length")}
                 url, redirects = target, redirects + 1
@@ -167,7 +170,7 @@ class Urllib3Transport:
                     time.sleep(wait)
                     attempt += 1
                     continue
-            return response
+            return replace(response, after_write=acted) if acted else response
 
     def _timeouts(self, deadline: Deadline) -> tuple[float, float]:
         left = max(deadline.remaining(), 0.001)

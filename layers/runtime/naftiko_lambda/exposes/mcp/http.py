@@ -182,7 +182,8 @@ class McpHttpApp:
         if self.tokens is not None:
             if not self.tokens.check(authorization):
                 return f'Bearer realm="{REALM}"', ""
-            return None, caller_identity(authorization)  # each accepted token is its own caller
+            _, _, token = (authorization or "").partition(" ")
+            return None, caller_identity(token.strip())  # each accepted token is its own caller
         return None, ""
 
     def _validator(self, server: ResourceServer, capability: Capability | None) -> Validator:

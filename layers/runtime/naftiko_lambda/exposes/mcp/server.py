@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import mcp_types as types
 from mcp.server import Server
 from mcp.shared.exceptions import MCPError
+from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 
 from ... import deadline
 from ...consumes.response import Outcome
@@ -116,7 +117,7 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
     guarded: dict[str, Any] = {name: _guarded(handler) for name, handler in handlers.items()}
     server: Server[Any] = Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **guarded)
     pages = -(-len(endpoint.listing) // PAGE_SIZE) or 1
-    server.middleware.append(KeptListings(limit=2 * pages))  # both protocol generations
+    server.middleware.append(KeptListings(limit=len(SUPPORTED_PROTOCOL_VERSIONS) * pages + 8))
     return server
 
 
@@ -129,10 +130,12 @@ class KeptListings:
     its ``_meta`` (the client's info, on 2026-era requests) is one the SDK accepted with them;
     anything else goes through the SDK as usual, so every request served from here is one the
     SDK checked once. Bounded: ``limit`` pages (a cursor with an odd offset is still a valid
-    cursor) and MAX_METAS ``_meta`` per page; past that, requests simply go through the SDK.
+    cursor), MAX_METAS ``_meta`` hashes per page, none over MAX_META_CHARS; past that, requests
+    simply go through the SDK.
     """
 
     MAX_METAS = 8
+    MAX_META_CHARS = 4096
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -146,9 +149,12 @@ class KeptListings:
         if set(params) - {"cursor", "_meta"} or not isinstance(cursor, str | None):
             return await call_next(ctx)
         try:
-            meta = json.dumps(params.get("_meta"), sort_keys=True)
+            text = json.dumps(params.get("_meta"), sort_keys=True)
         except (TypeError, ValueError):
             return await call_next(ctx)
+        if len(text) > self.MAX_META_CHARS:  # a client's info is small: this one goes through the SDK
+            return await call_next(ctx)
+        meta = hashlib.sha256(text.encode()).hexdigest()
         key = (ctx.protocol_version, cursor)
         found = self.kept.get(key)
         if found is not None and meta in found[1]:
@@ -181,6 +187,11 @@ def _keyed(
             outcome = runtime.call(entry.capability, entry.operation, inputs, limit)
         except NaftikoError as exc:
             return Answer(500, failure(exc).structured_content, final=settled(exc))
+        except Exception as exc:  # a fault of ours, maybe after the write: kept by the same rule
+            correlation = current_request_id.get()
+            logger().exception("unexpected error", extra={"method": "on_call_tool", "correlation_id": correlation})
+            message = f"internal error (correlation id {correlation})"
+            return Answer(500, {"error": "InternalError", "status": 500, "message": message}, final=settled(exc))
         return Answer(outcome.status, {"data": outcome.data})
 
     operation = entry.operation

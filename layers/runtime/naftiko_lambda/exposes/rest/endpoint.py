@@ -177,7 +177,8 @@ def _caller(request: Request, claims: Mapping[str, Any] | None) -> str:
     token is one secret that every caller shares: it names no one.)"""
     context = (request.scope.get("aws.event") or {}).get("requestContext") or {}
     authorizer = context.get("authorizer") or {}
-    jwt_claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    # HTTP API JWT authorizer: authorizer.jwt.claims; REST API Cognito authorizer: authorizer.claims.
+    jwt_claims = (authorizer.get("jwt") or {}).get("claims") or authorizer.get("claims") or {}
     subject = None
     if claims is not None:
         subject = f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}"
