@@ -170,7 +170,7 @@ class _Context:
     transport: Transport
     upstreams: Upstreams
     deadline: Deadline
-    effects: list[str] = field(default_factory=list)  # calls that may have changed something upstream
+    effects: list[str]  # calls that may have changed something upstream (run() reads it on failure)
 
 
 def _step(context: _Context, step: Step, results: Mapping[str, Json]) -> tuple[int, Json]:
