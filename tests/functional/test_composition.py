@@ -560,19 +560,19 @@ GUARDED = """
 naftiko: 1.0.0-alpha2
 binds:
 - namespace: env
-  keys: {MCP_SPEC_TOKEN: MCP_SPEC_TOKEN, MCP_SPEC_KEY: MCP_SPEC_KEY}
+  keys: {SPEC_MCP_TOKEN: SPEC_MCP_TOKEN, SPEC_MCP_KEY: SPEC_MCP_KEY}
 capability:
   exposes:
   - type: mcp
     namespace: bearer-block
     port: 9
-    authentication: {type: bearer, token: "{{MCP_SPEC_TOKEN}}"}
+    authentication: {type: bearer, token: "{{SPEC_MCP_TOKEN}}"}
     tools:
     - {name: secret-hi, description: hi, outputParameters: [{name: a, type: string, value: b}]}
   - type: mcp
     namespace: key-block
     port: 10
-    authentication: {type: apikey, key: X-Api-Key, value: "{{MCP_SPEC_KEY}}"}
+    authentication: {type: apikey, key: X-Api-Key, value: "{{SPEC_MCP_KEY}}"}
     tools:
     - {name: key-hi, description: hi, outputParameters: [{name: a, type: string, value: b}]}
 """
@@ -584,7 +584,7 @@ LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 def test_an_mcp_block_enforces_its_own_authentication(tmp_path: Path) -> None:
     folder = tmp_path / "capabilities"
     write_spec(folder, "guarded.yaml", GUARDED)
-    deployment = Deployment(folder, "http://127.0.0.1:1", {"MCP_SPEC_TOKEN": "spec-token-1", "MCP_SPEC_KEY": "k-2"})
+    deployment = Deployment(folder, "http://127.0.0.1:1", {"SPEC_MCP_TOKEN": "spec-token-1", "SPEC_MCP_KEY": "k-2"})
     deployment_token = {"authorization": f"Bearer {MCP_TOKEN}"}
     # the deployment's token alone does not open a block that declares its own
     denied = deployment.post_mcp("/mcp/guarded/bearer-block", LIST, deployment_token)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .capability.binds import is_reserved
 from .capability.model import BoundVariable
 from .consumes.request import UpstreamRequest
 from .consumes.tokens import ClientCredentials, forget, mint, token_source
@@ -85,6 +86,10 @@ class CredentialSource:
     variable ``REGISTRY_TOKEN`` bound as ``keys: {REGISTRY_TOKEN: registry-bearer-token}`` is thus
     found as ``REGISTRY_TOKEN`` or as ``registry-bearer-token``.
 
+    ``variables`` are the only names looked up (the capability's ``variables``, capability/binds.py);
+    None allows any name. A reserved runtime name (``AWS_SECRET_ACCESS_KEY``, ``PATH``, ...) is
+    never read from the environment: a bind that declares one is found in its location or secret.
+
     ``refresh()`` drops what was read from Secrets Manager so the next lookup fetches it afresh
     (after an upstream 401, in case the key was rotated), at most once per REFRESH_INTERVAL_S.
     Under ``sam local`` (``sam_local``) a secret id that is not an ARN is the template's logical
@@ -94,6 +99,7 @@ class CredentialSource:
     environ: Mapping[str, str]
     secret_id: str | None = None
     binds: Mapping[str, BoundVariable] = field(default_factory=dict)
+    variables: frozenset[str] | None = None
     ttl_s: int = SECRET_TTL_S
     sam_local: bool = False
     transport: Any = None  # for minting client-credentials tokens (consumes/tokens.py)
@@ -105,10 +111,12 @@ class CredentialSource:
 
     def get(self, key: str) -> Secret:
         bound = self.binds.get(key)
+        if (self.variables is not None and key not in self.variables) or (bound is None and is_reserved(key)):
+            raise CredentialError(key, "is not a variable this capability may read: declare it under binds")
         names = [key] if bound is None or bound.provider_key == key else [key, bound.provider_key]
         location = bound.location if bound is not None else None
         for name in names:
-            value = self.environ.get(name)
+            value = None if is_reserved(name) else self.environ.get(name)  # never the runtime's own
             if value:
                 return self._secret(key, value)
             if location is not None:

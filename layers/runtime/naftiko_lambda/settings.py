@@ -59,7 +59,12 @@ class Settings:
         secret_id = self.environ.get("CAPABILITY_SECRET_" + env_suffix(capability.name)) or None
         sam_local = self.environ.get("AWS_SAM_LOCAL", "").lower() == "true"
         return CredentialSource(
-            self.environ, secret_id, capability.binds, sam_local=sam_local, transport=self._transport
+            self.environ,
+            secret_id,
+            capability.binds,
+            capability.variables,
+            sam_local=sam_local,
+            transport=self._transport,
         )
 
     def upstreams(self) -> Upstreams:

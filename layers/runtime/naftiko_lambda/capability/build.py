@@ -14,6 +14,7 @@ from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
+from .binds import bind_variables
 from .check import same_tool
 from .exposes import ExposesBuilder
 from .issues import FieldPath, SpecIssue
@@ -128,7 +129,9 @@ def build_capability(
         functions=functions,
         imports=imports,
     )
-    return capability, r.issues
+    variables, bind_issues = bind_variables(capability)
+    r.issues.extend(bind_issues)
+    return replace(capability, variables=variables), r.issues
 
 
 def _binds(r: Reader, blocks: list[tuple[FieldPath, Any]]) -> tuple[dict[str, BoundVariable], set[str]]:

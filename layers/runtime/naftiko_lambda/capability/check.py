@@ -1,7 +1,6 @@
 """Semantic checks over a built Capability -> SpecIssues (pure).
 
-What the JSON Schema cannot see: ``with`` arguments nothing uses, templates naming variables no
-bind declares, duplicate tool names, REST routes that collide, skills pointing at nothing, a
+What the JSON Schema cannot see: ``with`` arguments nothing uses, duplicate tool names, REST routes that collide, skills pointing at nothing, a
 capability that exposes nothing.
 """
 
@@ -10,15 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .issues import SpecIssue
-from .model import Capability, ExposedOperation, McpExposes, RestExposes
-from .templates import Template, Var, compile_template
+from .model import Capability, ExposedOperation
+from .templates import body_templates
 
 
 def check_capability(capability: Capability) -> list[SpecIssue]:
     issues: list[SpecIssue] = []
     for exposed in (*capability.rest_operations, *capability.tools):
         issues.extend(_check_arguments(exposed))
-    issues.extend(_check_binds(capability))
     issues.extend(_check_tools(capability))
     issues.extend(_check_skills(capability))
     if not (capability.rest or capability.mcp or capability.skills):
@@ -47,52 +45,14 @@ def _check_arguments(op: ExposedOperation) -> Iterator[SpecIssue]:
             used.add(param.name.lower())
             if param.value is not None:
                 used |= {v.name.lower() for v in param.value.variables}
-        used |= {v.name.lower() for v in _body_variables(consumed.body.data if consumed.body else None)}
+        for template in body_templates(consumed.body.data if consumed.body else None):
+            used |= {v.name.lower() for v in template.variables}
         for key in step.with_:
             if key.lower() not in used:
                 yield SpecIssue(
                     "warning",
                     (*_where(op), "with", key),
                     f"{key!r} is not a parameter of {consumed.ref} and no template uses it: it is not sent",
-                )
-
-
-def _body_variables(data: object) -> Iterator[Var]:
-    if isinstance(data, dict):
-        for value in data.values():
-            yield from _body_variables(value)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _body_variables(value)
-    elif isinstance(data, str) and "{{" in data:
-        yield from compile_template(data).variables
-
-
-def _templates(capability: Capability) -> Iterator[tuple[tuple[str | int, ...], Template]]:
-    for consumes in capability.consumes.values():
-        path: tuple[str | int, ...] = ("capability", "consumes", consumes.namespace)
-        yield (*path, "baseUri"), consumes.base_uri
-        if consumes.auth:
-            for key, template in consumes.auth.fields.items():
-                yield (*path, "authentication", key), template
-    blocks: tuple[RestExposes | McpExposes, ...] = (*capability.rest, *capability.mcp)
-    for exposes in blocks:
-        if exposes.auth:
-            for key, template in exposes.auth.fields.items():
-                yield ("capability", "exposes", exposes.namespace, "authentication", key), template
-
-
-def _check_binds(capability: Capability) -> Iterator[SpecIssue]:
-    bind_qualifiers = capability.bind_namespaces | {"env"}
-    for path, template in _templates(capability):
-        for var in template.variables:
-            if var.name in capability.binds:
-                continue
-            if var.qualifier is None or var.qualifier in bind_qualifiers:
-                yield SpecIssue(
-                    "warning",
-                    path,
-                    f"variable {var} is not declared in binds: it is read from the environment variable {var.name}",
                 )
 
 

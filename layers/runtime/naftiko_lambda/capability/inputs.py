@@ -17,11 +17,10 @@ same thing over both protocols. In order:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
 
 from .model import CallStep, Input, InputRef, Param, Plan
 from .reader import TYPES
-from .templates import Template, compile_path, compile_template
+from .templates import Template, body_templates, compile_path
 
 
 def derive_inputs(
@@ -87,8 +86,9 @@ def _referenced(step: CallStep, qualifiers: Collection[str]) -> Iterator[Input]:
             for name in _template_inputs(value, qualifiers):
                 yield Input(name, "string", False)
     if consumed.body is not None:
-        for name in _body_inputs(consumed.body.data, qualifiers):
-            yield Input(name, "string", False)
+        for template in body_templates(consumed.body.data):
+            for name in _template_inputs(template, qualifiers):
+                yield Input(name, "string", False)
 
 
 def _unfed(
@@ -153,14 +153,3 @@ def _template_inputs(template: Template, qualifiers: Collection[str]) -> Iterato
     for var in template.variables:
         if var.qualifier in qualifiers:
             yield var.name
-
-
-def _body_inputs(data: Any, qualifiers: Collection[str]) -> Iterator[str]:
-    if isinstance(data, Mapping):
-        for value in data.values():
-            yield from _body_inputs(value, qualifiers)
-    elif isinstance(data, list):
-        for value in data:
-            yield from _body_inputs(value, qualifiers)
-    elif isinstance(data, str) and "{{" in data:
-        yield from _template_inputs(compile_template(data), qualifiers)

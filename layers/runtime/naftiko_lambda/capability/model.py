@@ -396,6 +396,7 @@ class Capability:
     functions: Mapping[str, Function] = field(default_factory=lambda: EMPTY)  # "ns.name" -> function
     imports: tuple[str, ...] = ()  # files read for imported consumes (for the compile cache and sam build)
     unserved: tuple[str, ...] = ()  # "field: message" of each operation left out (logged at cold start)
+    variables: frozenset[str] = frozenset()  # the names it may read from binds (capability/binds.py)
 
     @property
     def rest_operations(self) -> tuple[ExposedOperation, ...]:

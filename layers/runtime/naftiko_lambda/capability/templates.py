@@ -8,7 +8,9 @@ supported: the real files use no sections, partials or filters.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _MUSTACHE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # Path placeholders come in both dialects: the format's {{x}} and OpenAPI's {x}.
@@ -77,3 +79,16 @@ def compile_template(text: str) -> Template:
 def compile_path(path: str) -> Template:
     """A path or base URI with ``{x}`` or ``{{x}}`` placeholders: ``/a/{id}`` -> ("/a/", Var(None, "id"))."""
     return _split(path, _PLACEHOLDER)
+
+
+def body_templates(data: Any) -> Iterator[Template]:
+    """Every templated string of a JSON tree (a ``body:`` template, a mock value), compiled."""
+    pending = [data]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Mapping):
+            pending.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            pending.extend(reversed(node))
+        elif isinstance(node, str) and "{{" in node:
+            yield compile_template(node)

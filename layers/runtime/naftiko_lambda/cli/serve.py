@@ -41,15 +41,7 @@ def prepare_environ(
 ) -> tuple[dict[str, str], bool]:
     """The environment the handlers see; with the sandbox, its base URIs and placeholder keys."""
     capabilities = load_capabilities(capabilities_dir)
-    keys = {
-        v.name
-        for c in capabilities
-        for a in c.consumes.values()
-        if a.auth
-        for t in a.auth.fields.values()
-        for v in t.variables
-    }
-    keys |= {k for c in capabilities for k in c.binds}
+    keys = {k for c in capabilities for k in c.variables}
     use_sandbox = _needs_sandbox(environ, keys) if sandbox is None else sandbox
     env = dict(environ)
     env["CAPABILITIES_DIR"] = str(capabilities_dir)

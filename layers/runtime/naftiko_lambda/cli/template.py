@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..capability.binds import is_reserved
 from ..capability.load import load_capabilities
-from ..capability.model import Auth, Capability
+from ..capability.model import Capability
 from ..exposes.idempotency import WINDOW_S
-from ..exposes.oauth import ResourceServer
 from ..invoke import base_uri_variable
 from ..settings import env_suffix
 
@@ -45,29 +45,17 @@ def logical_id(name: str) -> str:
 
 
 def _bind_keys(capability: Capability) -> list[str]:
-    """The variables a capability's templates read from binds or the environment: the keys its
-    secret holds. Consumes and exposes authentication, base URIs, and the introspection client
-    of an oauth2 block that validates tokens by introspection."""
-    keys = set(capability.binds)
-    templates = [adapter.base_uri for adapter in capability.consumes.values()]
-    auths: list[Auth | None] = [a.auth for a in capability.consumes.values()]
-    auths += [block.auth for block in capability.rest] + [block.auth for block in capability.mcp]
-    for auth in auths:
-        if auth is None:
-            continue
-        templates.extend(auth.fields.values())
-        if auth.type == "oauth2" and auth.text("tokenValidation") == "introspection":
-            keys |= set(ResourceServer.from_auth(auth).client_variables)
-    for template in templates:
-        keys |= {v.name for v in template.variables if v.qualifier in (None, "env", *capability.bind_namespaces)}
-    return sorted(keys)
+    """The variables a capability may read from binds or the environment (capability/binds.py):
+    the keys its secret holds."""
+    return sorted(capability.variables)
 
 
 def runtime_variables(capability: Capability) -> list[str]:
     """The environment variables a function serving ``capability`` may read for it, declared on
     the function so that `sam local --env-vars` can set them (SAM sets only declared ones): its
     bind keys and an upstream base URI override per consumes namespace. Empty means unset."""
-    names = set(_bind_keys(capability)) | {base_uri_variable(ns) for ns in capability.consumes}
+    keys = {name for name in _bind_keys(capability) if not is_reserved(name)}  # reserved: the secret only
+    names = keys | {base_uri_variable(ns) for ns in capability.consumes}
     return sorted(name for name in names if ENV_NAME.fullmatch(name))
 
 
