@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from .issues import FieldPath, SpecIssue
-from .model import Auth, CallStep, Capability, Input, LookupStep, Output, Plan
+from .model import Auth, CallStep, Capability, Input, LookupStep, McpExposes, Output, Plan, RestExposes
 from .templates import Template, Var, body_templates
 
 RESERVED_PREFIXES = (
@@ -132,7 +132,7 @@ def _unique(issues: list[SpecIssue]) -> list[SpecIssue]:
 
 
 def _introspects(capability: Capability) -> bool:
-    blocks = [*capability.rest, *capability.mcp]
+    blocks: list[RestExposes | McpExposes] = [*capability.rest, *capability.mcp]
     return any(b.auth is not None and b.auth.type == "oauth2" and _introspection(b.auth) for b in blocks)
 
 
@@ -149,7 +149,8 @@ def credential_reads(capability: Capability) -> Iterator[tuple[FieldPath, Var]]:
         for var in consumes.base_uri.variables:  # every base URI variable is configuration
             yield (*at, "baseUri"), var
         yield from _auth_reads(consumes.auth, (*at, "authentication"), qualifiers)
-    for block in (*capability.rest, *capability.mcp):
+    blocks: tuple[RestExposes | McpExposes, ...] = (*capability.rest, *capability.mcp)
+    for block in blocks:
         yield from _auth_reads(block.auth, ("capability", "exposes", block.namespace, "authentication"), qualifiers)
     for where, inputs, plan in _runnables(capability):
         yield from _plan_reads(plan, inputs, where, qualifiers)
