@@ -279,7 +279,7 @@ def test_compiling_a_folder_refuses_a_broken_spec_and_writes_no_index(
 ) -> None:
     folder = copy_folder(CAPABILITIES, tmp_path / "capabilities", compiled=False)
     (folder / "broken.yaml").write_text("capability: {consumes: []}\n")  # no version: refused
-    assert main(["compile", str(folder)]) == 1
+    assert main(["compile", str(folder)]) == 2
     assert "broken.yaml" in capsys.readouterr().err
     assert bundle.read_index(folder) is None
 

@@ -109,7 +109,6 @@ def test_the_package_declares_what_it_imports() -> None:
         imported |= set(re.findall(r"^\s*(?:from|import) ([a-z_0-9]+)", file.read_text(), re.M))
     distributions = {
         "aws_lambda_powertools": "aws-lambda-powertools",
-        "botocore": "boto3",
         "yaml": "pyyaml",
         "mcp_types": "mcp-types",
         "jwt": "pyjwt",

@@ -67,7 +67,7 @@ def test_good_file_loads_and_validates(tmp_path: Path, capsys: pytest.CaptureFix
     assert "ok (0 errors, 1 warnings)" in out
 
 
-def test_dangling_call_leaves_the_operation_out_and_fails_validate(
+def test_dangling_call_leaves_the_operation_out_and_fails_strict_validate(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A broken operation is not served; the rest of the file is, and validate names the line."""
@@ -77,7 +77,8 @@ def test_dangling_call_leaves_the_operation_out_and_fails_validate(
     assert capability.unserved == (
         "capability.exposes[0].resources[0].operations[0].call: call target 'up.nope' does not exist among the consumed operations",
     )
-    assert main(["validate", "--no-schema", str(file)]) == 1
+    assert main(["validate", "--no-schema", str(file)]) == 0  # the loader serves the rest: so does validate
+    assert main(["validate", "--no-schema", "--strict", str(file)]) == 1
     out = capsys.readouterr().out
     assert f"{file}:26: capability.exposes[0].resources[0].operations[0].call: call target" in out
     assert "[unserved]" in out
@@ -88,7 +89,7 @@ def test_unsupported_auth_type_is_named(tmp_path: Path) -> None:
         load_capability(_write(tmp_path, auth="{type: oauth1}"))
 
 
-def test_duplicate_tool_names_serve_the_first_and_fail_validate(tmp_path: Path) -> None:
+def test_duplicate_tool_names_serve_the_first_and_fail_strict_validate(tmp_path: Path) -> None:
     extra = "    - name: get-thing\n      description: again\n      call: up.get-thing\n      with: {id: tools.id}"
     file = tmp_path / "cap.yaml"
     file.write_text(
@@ -97,7 +98,7 @@ def test_duplicate_tool_names_serve_the_first_and_fail_validate(tmp_path: Path) 
     capability = load_capability(file)
     assert [t.description for t in capability.tools] == ["d"]
     assert "duplicate tool name 'get-thing'" in capability.unserved[0]
-    assert main(["validate", "--no-schema", str(file)]) == 1
+    assert main(["validate", "--no-schema", "--strict", str(file)]) == 1
 
 
 def test_rest_path_placeholder_is_a_source_and_an_unfed_one_is_an_implicit_input(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
 """A problem found in a capability file, located by its field path (pure).
 
 Severities: ``error`` (the file is not served), ``unserved`` (one operation, tool, resource or
-prompt cannot run and is left out; the rest of the file is served), ``warning``. ``validate``
-fails on both errors and unserved operations; loading fails only on errors.
+prompt cannot run and is left out; the rest of the file is served), ``schema`` (a departure
+from the format's JSON Schema, which the runtime does not need), ``warning``. Loading, and so
+`validate`, `compile`, `serve` and `template`, fail only on errors; `validate --strict` also on
+unserved operations and schema departures.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ FieldPath = tuple[str | int, ...]
 
 @dataclass(frozen=True, slots=True)
 class SpecIssue:
-    severity: str  # "error" | "unserved" | "warning"
+    severity: str  # "error" | "unserved" | "schema" | "warning"
     path: FieldPath
     message: str
 
     @property
     def fails_validation(self) -> bool:
-        return self.severity in ("error", "unserved")
+        """The file is not served (the loader's one rule)."""
+        return self.severity == "error"
+
+    @property
+    def fails_strict(self) -> bool:
+        """`validate --strict`: not served, or not served whole, or not as the schema says."""
+        return self.severity in ("error", "unserved", "schema")
 
     @property
     def field(self) -> str:

@@ -156,6 +156,23 @@ def resolve_imports(raw: Any, file: Path) -> tuple[Any, tuple[str, ...]]:
     return {**raw, "capability": {**cap, "consumes": resolved}}, tuple(imported)
 
 
+def inspect_capability(file: Path) -> tuple[Capability | None, list[SpecIssue]]:
+    """The model of a capability file (None when it cannot be served) and every issue found in
+    it: the one judgement `validate`, the loader, `compile`, `serve` and `template` share.
+
+    Raises:
+        SpecError: the file (or an imported one) cannot be read or parsed.
+    """
+    raw, imports = read_document(file)
+    capability, issues = build_capability(raw, file.stem, str(file), imports=imports)
+    if capability is not None:
+        issues = [*issues, *check_capability(capability)]
+    if capability is None or any(i.severity == "error" for i in issues):
+        return None, issues
+    unserved = tuple(f"{i.field}: {i.message}" for i in issues if i.severity == "unserved")
+    return (replace(capability, unserved=unserved) if unserved else capability), issues
+
+
 def load_capability(path: str | os.PathLike[str]) -> Capability:
     """Load one capability file into a ready-to-serve model.
 
@@ -163,17 +180,13 @@ def load_capability(path: str | os.PathLike[str]) -> Capability:
         SpecError: the file is missing, is not YAML, or has an error (the first one, with its line).
     """
     file = Path(path)
-    raw, imports = read_document(file)
-    capability, issues = build_capability(raw, file.stem, str(file), imports=imports)
+    capability, issues = inspect_capability(file)
+    if capability is not None:
+        return capability
     errors = [i for i in issues if i.severity == "error"]  # "unserved" ones leave only their item out
-    if capability is not None and not errors:
-        errors = [i for i in check_capability(capability) if i.severity == "error"]
-    if errors or capability is None:
-        first = errors[0]
-        more = f" (and {len(errors) - 1} more: run `naftiko-lambda validate {file}`)" if len(errors) > 1 else ""
-        raise SpecError(str(file), first.field, first.message + more, line_of(file, first))
-    unserved = tuple(f"{i.field}: {i.message}" for i in issues if i.severity == "unserved")
-    return replace(capability, unserved=unserved) if unserved else capability
+    first = errors[0]
+    more = f" (and {len(errors) - 1} more: run `naftiko-lambda validate {file}`)" if len(errors) > 1 else ""
+    raise SpecError(str(file), first.field, first.message + more, line_of(file, first))
 
 
 def is_capability_file(file: Path) -> bool:
@@ -196,28 +209,28 @@ def capability_files(directory: str | os.PathLike[str]) -> list[Path]:
 
 
 def compile_capabilities(files: list[Path]) -> list[Path]:
-    """Write the JSON compile cache for each file (after checking it loads); returns what was written.
+    """Write the JSON compile cache of each file; returns what was written.
 
-    Each cache file is written to a temporary name and renamed into place, so a crash never
-    leaves a partial cache behind. YAML dates and timestamps are stored as ISO strings. The
-    YAML is parsed once: the check loads the file through the cache just written (a file that
-    fails the check keeps no cache).
+    Every file is read and loaded before anything is written, so a file that cannot be read or
+    does not load (a SpecError naming it) leaves nothing behind. Each cache file is written to a
+    temporary name and renamed into place. YAML dates and timestamps are stored as ISO strings.
     """
-    written = []
+    parsed = []
     for file in files:
-        data = file.read_bytes()
-        yaml, loader = _yaml()
         try:
-            raw = yaml.load(data, Loader=loader)
-        except yaml.YAMLError:
-            load_capability(file)  # raises the SpecError that names the line
-            raise
+            data = file.read_bytes()
+        except OSError as exc:
+            raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
+        load_capability(file)  # raises the SpecError that names the file, field and line
+        yaml, loader = _yaml()
+        parsed.append((file, data, yaml.load(data, Loader=loader)))
+    written = []
+    for file, data, raw in parsed:
         target = _cache_file(file, hashlib.sha256(data).hexdigest())
         target.parent.mkdir(exist_ok=True)
-        text = json.dumps(raw, separators=(",", ":"), default=_json_default)
-        write_atomically(target, text)
+        write_atomically(target, json.dumps(raw, separators=(",", ":"), default=_json_default))
         try:
-            load_capability(file)
+            load_capability(file)  # through the cache just written: its JSON must give the same file
         except SpecError:
             target.unlink()
             raise

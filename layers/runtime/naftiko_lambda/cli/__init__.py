@@ -17,6 +17,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate = commands.add_parser("validate", help="check capability files (schema and meaning)")
     validate.add_argument("files", nargs="+", type=Path)
     validate.add_argument("--no-schema", action="store_true", help="skip the JSON Schema check")
+    validate.add_argument(
+        "--strict", action="store_true", help="also fail on operations left out and on JSON Schema departures"
+    )
 
     compile_ = commands.add_parser(
         "compile", help="write the compiled forms (JSON per spec, the MCP index) into .naftiko-cache/ beside the specs"
@@ -73,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         from .validate import validate_files
 
-        return validate_files(args.files, schema=not args.no_schema)
+        return validate_files(args.files, schema=not args.no_schema, strict=args.strict)
     if args.command == "compile":
         from .compile import compile_command
 

@@ -16,21 +16,27 @@ from pathlib import Path
 
 from ..errors import SpecError
 
+BAD_INPUT = 2
+
 
 def compile_command(paths: Sequence[Path]) -> int:
-    """Compile, print what was written; 1 (with the error on stderr) when a spec does not load."""
+    """Compile, print what was written; 2 (one line on stderr naming the file) when a spec cannot
+    be read or does not load: then nothing is written."""
     from ..capability.load import capability_files, compile_capabilities
     from ..exposes.mcp.bundle import compile_bundle
 
     files: list[Path] = []
-    for path in paths:
-        files += capability_files(path) if path.is_dir() else [path]
     try:
+        for path in paths:
+            files += capability_files(path) if path.is_dir() else [path]
         for target in compile_capabilities(files):
             print(f"wrote {target}")
         for folder in dict.fromkeys(p for p in paths if p.is_dir()):
             print(f"wrote {compile_bundle(folder)}")
     except SpecError as exc:
         print(exc, file=sys.stderr)
-        return 1
+        return BAD_INPUT
+    except OSError as exc:  # a folder that cannot be listed, a cache folder that cannot be written
+        print(f"{exc.filename}: {exc.strerror}", file=sys.stderr)
+        return BAD_INPUT
     return 0

@@ -2,8 +2,9 @@
 
 `serve` holds the developer's real keys in live mode, so it must not be a proxy for anyone else:
 
-- a Host that is not a loopback name is refused (421), unless ``--allow-remote``: a DNS-rebinding
-  page or a machine on the network cannot talk to it;
+- a Host that is not a loopback name (``localhost``, a loopback IP literal: addresses.py) is
+  refused (421), unless ``--allow-remote``: a DNS-rebinding page or a machine on the network
+  cannot talk to it;
 - an Origin that is not a loopback page (or, with ``--allow-remote``, this server itself) is
   refused (403): a web page cannot call it from the developer's browser;
 - a write (POST, PUT, PATCH, DELETE) whose Content-Type is not JSON is refused (415): an HTML
@@ -15,17 +16,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+from ..addresses import is_loopback
+
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _hostname(authority: str) -> str:
     """``[::1]:8000`` -> ``::1``; ``localhost:8000`` -> ``localhost``."""
     return (urlsplit(f"//{authority}").hostname or "").lower()
-
-
-def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
 
 
 def refusal(method: str, headers: Mapping[str, str], body: bytes, *, remote: bool) -> tuple[int, str] | None:

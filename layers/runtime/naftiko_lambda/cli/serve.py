@@ -18,11 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from ..addresses import is_loopback
 from ..capability.load import load_capabilities
 from ..deadline import DEFAULT_CEILING_S
 from ..exposes.mcp.security import MIN_TOKEN_CHARS
 from ..settings import Settings, env_suffix
-from .guard import is_loopback, refusal
+from .guard import refusal
 from .lambda_events import function_url_event, lambda_response, rest_event
 from .sandbox import SANDBOX_TOKEN, Sandbox
 

@@ -1,38 +1,32 @@
-"""``naftiko-lambda validate FILE...``: every problem as ``file:line: field: message``."""
+"""``naftiko-lambda validate FILE...``: every problem as ``file:line: field: message [severity]``.
+
+The verdict is the loader's (capability/load.py ``inspect_capability``): a file fails exactly when
+the runtime would refuse it, for the reason the runtime gives. JSON Schema departures and operations
+left out are reported beside it and fail only with ``--strict``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..capability.build import build_capability
-from ..capability.check import check_capability
 from ..capability.issues import SpecIssue
-from ..capability.load import line_of, read_raw, resolve_imports
+from ..capability.load import inspect_capability, line_of, read_raw
 from ..errors import SpecError
 
 
 def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
-    """Every issue of one file: schema, structure and meaning. Raises SpecError if unreadable."""
-    try:
-        raw = read_raw(file)
-    except OSError as exc:
-        raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
-    issues: list[SpecIssue] = []
+    """Every issue of one file: the loader's, then schema departures. Raises SpecError if unreadable."""
+    _, issues = inspect_capability(file)
     if schema:
         from ..capability.schema import schema_issues
 
-        issues.extend(schema_issues(raw))
-    document, imports = resolve_imports(raw, file)
-    capability, built = build_capability(document, file.stem, str(file), imports=imports)
-    issues.extend(built)
-    if capability is not None:
-        issues.extend(check_capability(capability))
+        issues = [*issues, *schema_issues(read_raw(file))]
     return issues
 
 
-def validate_files(files: Sequence[Path], *, schema: bool = True) -> int:
-    """Print each issue; 1 when any file has an error, 0 otherwise (warnings do not fail)."""
+def validate_files(files: Sequence[Path], *, schema: bool = True, strict: bool = False) -> int:
+    """Print each issue; 1 when any file would be refused (``strict``: or is not clean), else 0."""
     failed = False
     for file in files:
         try:
@@ -42,9 +36,11 @@ def validate_files(files: Sequence[Path], *, schema: bool = True) -> int:
             failed = True
             continue
         errors = sum(1 for i in issues if i.fails_validation)
+        others = sum(1 for i in issues if i.fails_strict and not i.fails_validation)
         for issue in issues:
             line = line_of(file, issue)
             print(f"{file}:{line or 1}: {issue.field}: {issue.message} [{issue.severity}]")
-        failed = failed or errors > 0
-        print(f"{file}: {'FAILED' if errors else 'ok'} ({errors} errors, {len(issues) - errors} warnings)")
+        bad = errors > 0 or (strict and others > 0)
+        failed = failed or bad
+        print(f"{file}: {'FAILED' if bad else 'ok'} ({errors} errors, {len(issues) - errors} warnings)")
     return 1 if failed else 0

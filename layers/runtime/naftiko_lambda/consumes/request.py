@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from ..addresses import is_loopback
 from ..capability.model import ConsumedOperation, Json, Param, RequestBody
 from ..capability.templates import Template, compile_template
 from ..errors import CredentialError, InvocationError
@@ -45,8 +46,8 @@ def encode_segment(value: Json) -> str:
     return encoded.replace(".", "%2E") if set(text) == {"."} else encoded
 
 
-LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "host.docker.internal"})
-"""Hosts an upstream may be reached at over plain http:// (local runs, tests, `sam local`)."""
+CONTAINER_HOST = "host.docker.internal"
+"""The machine a `sam local` container runs on: reachable over plain http:// like loopback."""
 
 
 def check_upstream_url(url: str) -> str:
@@ -55,7 +56,7 @@ def check_upstream_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.scheme == "https" and host:
         return url
-    if parts.scheme == "http" and (host in LOOPBACK_HOSTS or host.startswith("127.")):
+    if parts.scheme == "http" and (is_loopback(host) or host == CONTAINER_HOST):
         return url
     raise ValueError("must be an absolute https:// URL (http:// only for a loopback host)")
 

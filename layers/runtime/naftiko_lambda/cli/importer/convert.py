@@ -18,7 +18,7 @@ from .document import Document
 from .issues import ImportIssue, OpenApiError
 from .names import kebab, namespace_of, upper_snake
 from .operations import Operation, Selected, convert, select
-from .schemas import Schemas, as_mapping
+from .schemas import Schemas, as_mapping, inert
 from .security import authentication
 
 UNTAGGED = "default"
@@ -110,22 +110,23 @@ def _file(
         issues.append(ImportIssue(where, f"requires {names}, which the capability does not carry: it sends {used}"))
     variables = [*_variables(base_uri), *auth.variables]
     mapping = capability_mapping(
-        stem, _capability_info(document, tag, operations, options), base_uri, auth.block, variables, operations
+        stem, _capability_info(schemas, tag, operations, options), base_uri, auth.block, variables, operations
     )
     return CapabilityFile(stem, mapping, (*shared, *auth.issues, *issues), len(operations))
 
 
-def _capability_info(document: Document, tag: str | None, operations: list[Operation], options: ImportOptions) -> Info:
+def _capability_info(schemas: Schemas, tag: str | None, operations: list[Operation], options: ImportOptions) -> Info:
+    document = schemas.document
     info = _info(document)
-    title = str(info.get("title") or document.name).strip()
-    description = str(info.get("description") or info.get("summary") or "").strip()
+    title = schemas.text(info.get("title") or document.name, "/info/title")
+    description = schemas.text(info.get("description") or info.get("summary"), "/info/description")
     declared = {str(t.get("name")): t for t in document.root.get("tags") or () if isinstance(t, Mapping)}
     if tag is None:
-        used = [t for op in operations for t in op.tags]
-        order = [t for t in declared if t in used] + [t for t in dict.fromkeys(used) if t not in declared]
+        used = [inert(t) for op in operations for t in op.tags]
+        order = [t for t in map(inert, declared) if t in used] + [t for t in dict.fromkeys(used) if t not in declared]
         return Info(title, description or title, tuple(order), options.today)
-    tag_text = str(declared.get(tag, {}).get("description") or "").strip()
-    label = f"{title} — {tag}"
+    tag_text = schemas.text(declared.get(tag, {}).get("description"), "/tags")
+    label = f"{title} — {inert(tag)}"
     text = "\n\n".join(part for part in (tag_text, description) if part) or label
     return Info(label, text, (tag,), options.today)
 
@@ -157,6 +158,15 @@ def _base_uri(document: Document, prefix: str, issues: list[ImportIssue]) -> str
         return ""
 
     url = _VARIABLE.sub(fill, str(server.get("url") or "")).rstrip("/")
+    if "{" in url or "}" in url:  # a default or the URL itself that would read as a variable of ours
+        issues.append(
+            ImportIssue(
+                "/servers/0",
+                f"server URL {inert(url)!r} keeps a brace after its variables are filled: not imported; "
+                f"the base URI is the bound variable {prefix}_BASE_URL",
+            )
+        )
+        return variable
     if "://" in url:
         return url
     issues.append(

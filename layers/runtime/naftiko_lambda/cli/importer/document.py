@@ -132,7 +132,8 @@ def _target(ref: str, here: Path, source: Path, file_label: str, at: tuple[str |
     if parts.scheme or parts.netloc:
         raise OpenApiError(file_label, where, f"$ref {ref!r} is remote: only files next to SOURCE are read")
     fragment = unquote(parts.fragment)
-    target = Path(os.path.normpath(here.parent / unquote(parts.path))) if parts.path else here
+    # realpath, not normpath: a symbolic link inside the folder may point anywhere.
+    target = Path(os.path.realpath(here.parent / unquote(parts.path))) if parts.path else here
     folder = source.parent
     if os.path.commonpath([folder, target]) != str(folder):
         raise OpenApiError(file_label, where, f"$ref {ref!r} points outside the folder of SOURCE")

@@ -102,7 +102,8 @@ def _parameter(schemas: Schemas, param: Mapping[str, Any], at: str, path: str) -
     kind = schemas.type_of(schema, schema_at) or "string"
     if kind == "object" and location != "body":
         schemas.warn(at, f"object parameter {name!r} (style {param.get('style', 'form')}) is sent as JSON text")
-    return _field(schemas, name, location, kind, required, schema, schema_at, str(param.get("description") or ""))
+    own = schemas.text(param.get("description"), f"{at}/description")
+    return _field(schemas, name, location, kind, required, schema, schema_at, own)
 
 
 def _unusable(at: str, reason: str, required: bool, schemas: Schemas) -> Field | None:
@@ -126,7 +127,7 @@ def _field(
     enum = enum_of(schema)
     text_enum = tuple(str(v) for v in enum) if kind == "string" and all(isinstance(v, str) for v in enum) else ()
     items = schemas.item_type(schema, where) if kind == "array" else None
-    description = describe(schema, own_description) or f"{location.capitalize()} parameter {name}."
+    description = schemas.text(describe(schema, own_description), where) or f"{location.capitalize()} parameter {name}."
     return Field(name, location, kind, required, description, text_enum, items)
 
 
@@ -169,7 +170,7 @@ def request_body(schemas: Schemas, node: Any, where: str, taken: set[str]) -> Bo
     if WHOLE_BODY in taken:
         raise Skip(where, "a parameter named 'body' collides with the whole JSON body: operation not imported")
     kind = schemas.type_of(schema, at) or "object"
-    own = str(body.get("description") or "") or "Request body (JSON)."
+    own = schemas.text(body.get("description"), f"{where}/description") or "Request body (JSON)."
     return Body((_field(schemas, WHOLE_BODY, "body", kind, required, schema, at, own),))
 
 

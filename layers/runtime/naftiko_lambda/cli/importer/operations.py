@@ -8,6 +8,7 @@ into an Operation: its fields, body template, output and hints.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,8 +17,11 @@ from .document import METHODS, Document
 from .fields import Field, Skip, parameters, request_body
 from .names import kebab, operation_name, pointer, unique
 from .outputs import response
-from .schemas import Schemas
+from .schemas import Schemas, inert
 
+PATH_TEMPLATE = re.compile(r"(?:[^{}]|\{[A-Za-z_][A-Za-z0-9_-]*\})*")
+"""A path the importer writes as a template: each placeholder one identifier (``{orgId}``), no
+other brace (``{env.X}``, ``{{x}}`` or a stray ``}`` would be read as a variable of the runtime's)."""
 SERVED_METHODS = ("get", "put", "post", "delete", "patch")
 """Methods the format's operations take (its schema has no HEAD, OPTIONS or TRACE)."""
 HINTS = {
@@ -113,6 +117,13 @@ def convert(schemas: Schemas, selected: Selected) -> Operation | None:
             schemas.warn(f"{where}/{key}", f"operation {key} are not imported")
     if selected.path_item.get("servers"):
         schemas.warn(f"{selected.path_where}/servers", "path-level servers are not imported")
+    if not PATH_TEMPLATE.fullmatch(selected.path):
+        schemas.warn(
+            where,
+            f"path {selected.path!r}: a placeholder must be one identifier in braces ({{id}}), and no other brace "
+            "may appear: operation not imported",
+        )
+        return None
     try:
         fields = _fields(schemas, selected)
     except Skip as skip:
@@ -120,8 +131,12 @@ def convert(schemas: Schemas, selected: Selected) -> Operation | None:
         return None
     fields_list, body = fields
     output_format, output = response(schemas, raw.get("responses"), where)
-    summary = str(raw.get("summary") or "").strip()
-    description = str(raw.get("description") or "").strip() or summary or f"{selected.method.upper()} {selected.path}"
+    summary = schemas.text(raw.get("summary"), f"{where}/summary")
+    description = (
+        schemas.text(raw.get("description"), f"{where}/description")
+        or summary
+        or f"{selected.method.upper()} {inert(selected.path)}"
+    )
     if raw.get("deprecated") is True:
         description = "Deprecated. " + description
     rest = all(_whole_placeholder(segment) for segment in selected.path.split("/"))

@@ -32,6 +32,15 @@ class Schemas:
         if issue not in self.issues:
             self.issues.append(issue)
 
+    def text(self, value: Any, where: str) -> str:
+        """Free text of the document (a summary, a description) as the capability may carry it:
+        ``{{``/``}}`` become ``{ {``/``} }`` (warned), so no text of the document is ever a template."""
+        found = str(value or "").strip()
+        if "{{" not in found and "}}" not in found:
+            return found
+        self.warn(where, "'{{' or '}}' in text is not a template here: written as '{ {' / '} }'")
+        return inert(found)
+
     def deref(self, node: Any, where: str) -> tuple[Any, str]:
         """Follow ``$ref`` (a chain of them) to the node it names, and that node's location.
 
@@ -141,6 +150,13 @@ class Schemas:
 def _bare_object(schema: Mapping[str, Any]) -> bool:
     """A schema that says ``type: object`` and nothing about any property."""
     return schema.get("type") == "object" and not schema.get("properties") and "additionalProperties" not in schema
+
+
+def inert(text: str) -> str:
+    """``text`` with no ``{{`` or ``}}`` left: nothing a template engine would read as a variable."""
+    while "{{" in text or "}}" in text:
+        text = text.replace("{{", "{ {").replace("}}", "} }")
+    return text
 
 
 def as_mapping(value: Any) -> Mapping[str, Any]:

@@ -15,6 +15,7 @@ capability does not carry is a warning.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from typing import Any
 from .issues import ImportIssue
 from .names import pointer
 from .schemas import as_mapping
+
+TOKEN = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+"""An HTTP header name (RFC 9110 token): never a brace, so never a template."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +85,13 @@ def _block(name: str, scheme: Mapping[str, Any], prefix: str, notes: dict[str, I
         if placement not in ("header", "query"):
             note(f"apiKey in {placement!r} is not supported (header, query): not imported")
             return None
+        key = str(scheme.get("name", ""))
+        if not TOKEN.fullmatch(key):
+            note(f"apiKey name {key!r} is not a header or query parameter name: not imported")
+            return None
         return {
             "type": "apikey",
-            "key": str(scheme.get("name", "")),
+            "key": key,
             "value": f"{{{{{prefix}_API_KEY}}}}",
             "placement": placement,
         }

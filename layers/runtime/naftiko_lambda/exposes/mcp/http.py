@@ -19,9 +19,10 @@ import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from ... import deadline
+from ...addresses import is_loopback
 from ...capability.model import Capability, Plan
 from ...consumes.bind import make_scope
 from ...deadline import Deadline
@@ -238,6 +239,6 @@ def _base(scope: Scope) -> str:
     """``https://<host>`` as the caller sees this server (http:// only for a loopback host)."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
     host = headers.get("host", "localhost")
-    loopback = host.split(":")[0] in ("127.0.0.1", "localhost", "[::1]")
+    loopback = is_loopback(urlsplit(f"//{host}").hostname or "")
     scheme = headers.get("x-forwarded-proto") or ("http" if loopback else "https")
     return f"{scheme}://{host}"
