@@ -1,8 +1,8 @@
 """A problem found in a capability file, located by its field path (pure).
 
 Severities: ``error`` (the file is not served), ``unserved`` (one operation, tool, resource or
-prompt cannot run and is left out; the rest of the file is served), ``schema`` (a departure
-from the format's JSON Schema, which the runtime does not need), ``warning``. Loading, and so
+prompt cannot run and is left out; the rest of the file is served), ``schema`` (where the
+file departs from the format's JSON Schema, which the runtime does not need), ``warning``. Loading, and so
 `validate`, `compile`, `serve` and `template`, fail only on errors; `validate --strict` also on
 unserved operations and schema departures.
 """

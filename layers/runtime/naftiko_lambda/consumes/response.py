@@ -11,7 +11,7 @@ from typing import Any
 from ..capability.model import ConsumedOperation, Json, Output
 from ..errors import UpstreamError, UpstreamInvalidResponse
 from .bind import MISSING, Scope, as_text
-from .formats import DECODERS
+from .formats import decode
 
 ERROR_BODY_CHARS = 4096
 """How much of a non-JSON upstream error body is kept for the caller (characters)."""
@@ -36,9 +36,10 @@ class Outcome:
 
 
 def error_body(response: UpstreamResponse) -> Json:
-    """The upstream's error body as JSON when it is JSON, else as (truncated) text."""
+    """The upstream's error body as JSON when it is JSON (JSON-safe, as formats.py decodes it),
+    else as (truncated) text."""
     try:
-        return json.loads(response.body)
+        return decode("json", response.body)
     except ValueError:
         return response.body[:ERROR_BODY_CHARS].decode("utf-8", errors="replace")
 
@@ -57,7 +58,7 @@ def decode_response(operation: ConsumedOperation, response: UpstreamResponse, na
             name, "upstream answered HTML where JSON was expected", status=response.status, body=error_body(response)
         )
     try:
-        return DECODERS[fmt](response.body)
+        return decode(fmt, response.body)
     except ValueError as exc:
         raise UpstreamInvalidResponse(
             name, f"upstream body is not valid {fmt}", status=response.status, body=error_body(response)

@@ -188,9 +188,14 @@ class Guard:
             if not answer.final:
                 raise _NotFinal(answer)
             stored = {"status": answer.status, "body": answer.body, "headers": dict(answer.headers)}
-            if len(json.dumps(stored)) > MAX_STORED_BYTES:
+            try:
+                size = len(json.dumps(stored, allow_nan=False))
+            except (TypeError, ValueError, RecursionError):
+                size = None  # not JSON: the upstream was called all the same, so the key is settled
+            if size is None or size > MAX_STORED_BYTES:
                 # Kept without its body: a retry must still not write again (it is told so).
-                logger().warning("answer too large to store: kept without its body", extra={"capability": capability})
+                why = "too large to store" if size else "not storable as JSON"
+                logger().warning(f"answer {why}: kept without its body", extra={"capability": capability})
                 stored = {"status": answer.status, "body": None, "headers": dict(answer.headers), "omitted": True}
             return stored
 
