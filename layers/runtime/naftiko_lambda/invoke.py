@@ -25,7 +25,7 @@ from .consumes.auth import apply_auth
 from .consumes.bind import Credentials, Scope, call_scope, make_scope
 from .consumes.request import UpstreamRequest, build_request, resolve_base_uri
 from .consumes.response import Outcome, UpstreamResponse, decode_response
-from .consumes.scrub import Recording, scrub, secrets_of
+from .consumes.scrub import Recording, scrub, scrub_value, secrets_of
 from .deadline import Deadline, now_or_default
 from .errors import NaftikoError, UpstreamError
 from .observability import record_upstream_call, upstream_span
@@ -214,8 +214,14 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
     ):
         request = apply_auth(unsigned, consumes.auth, scope)
         response = _send(context, request, name)
-    clean = scrub(response, secrets_of(request, recording.values))
-    return clean.status, decode_response(consumed, clean, name)
+    secrets = secrets_of(request, recording.values)
+    clean = scrub(response, secrets)
+    try:
+        document = decode_response(consumed, clean, name)
+    except UpstreamError as exc:
+        exc.body = scrub_value(exc.body, secrets)
+        raise
+    return clean.status, scrub_value(document, secrets)
 
 
 def _send(context: _Context, request: UpstreamRequest, name: str) -> UpstreamResponse:

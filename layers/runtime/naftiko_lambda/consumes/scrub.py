@@ -1,11 +1,13 @@
-"""Our credentials out of an upstream's answer (pure).
+r"""Our credentials out of an upstream's answer (pure).
 
 An upstream that echoes the request (a 401 that repeats the ``Authorization`` it got, a debug
 endpoint) would hand our secrets to the caller in problem+json ``upstream.body``, in MCP
 ``structuredContent`` or in a mapped result. Every secret value a call used is recorded while
 the request is built (``Recording``) and removed from the answer's body and headers, in each form
 it may come back in: as is, percent-encoded, base64, JSON-escaped, and the whole Authorization
-value (which covers Basic's base64 of ``user:password``).
+value (which covers Basic's base64 of ``user:password``). A JSON answer may also spell a secret
+with escapes the bytes do not show (``\/``, ``\u002b``, every character as ``\uXXXX``), so the
+decoded document is scrubbed too (``scrub_value``): what the caller sees is what is checked.
 """
 
 from __future__ import annotations
@@ -56,6 +58,32 @@ def _forms(value: str) -> set[bytes]:
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         forms |= {encoded, encoded.rstrip(b"=")}
     return {f for f in forms if len(f) >= MIN_SECRET_CHARS}
+
+
+def _text_forms(secrets: Iterable[str]) -> list[str]:
+    forms = {f.decode(errors="replace") for s in secrets if len(s) >= MIN_SECRET_CHARS for f in _forms(s)}
+    return sorted(forms, key=len, reverse=True)
+
+
+def scrub_value(value: Any, secrets: Iterable[str]) -> Any:
+    """A decoded answer (JSON values) with every form of every secret masked in its strings and keys."""
+    forms = _text_forms(secrets)
+    if not forms:
+        return value
+
+    def clean(node: Any) -> Any:
+        if isinstance(node, str):
+            for form in forms:
+                if form in node:
+                    node = node.replace(form, MASK)
+            return node
+        if isinstance(node, dict):
+            return {clean(k): clean(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [clean(item) for item in node]
+        return node
+
+    return clean(value)  # decoded documents are at most formats.MAX_DEPTH deep
 
 
 def scrub(response: UpstreamResponse, secrets: Iterable[str]) -> UpstreamResponse:
