@@ -145,7 +145,10 @@ def test_the_official_client_discovers_the_authorization_server_and_mints_its_to
 def test_an_ec_key_and_a_cognito_style_token_are_accepted(
     tmp_path: Path, upstream: UpstreamServer, auth: AuthServer
 ) -> None:
-    deployment = _deployment(tmp_path, upstream, auth, MCP_OAUTH_AUDIENCE="cognito-app-client")
+    # Issue 19 item 5: client_id stands in for aud only where the deployment says the issuer is Cognito.
+    deployment = _deployment(
+        tmp_path, upstream, auth, MCP_OAUTH_AUDIENCE="cognito-app-client", MCP_OAUTH_COGNITO="true"
+    )
     cognito = {"client_id": "cognito-app-client", "token_use": "access", "scope": "tools:read"}  # no aud
     assert deployment.post_mcp("/mcp", LIST, _bearer(auth.sign(cognito, kid="ec-1", algorithm="ES256"))).status == 200
 

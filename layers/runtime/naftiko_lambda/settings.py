@@ -23,7 +23,12 @@ from types import MappingProxyType
 from .capability.model import Capability
 from .credentials import CredentialSource
 from .exposes.idempotency import WINDOW_S, Guard
+from .exposes.oauth.resource import ResourceServer, is_cognito
 from .invoke import LazyTransport, Runtime, Upstreams
+
+
+def _true(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true")
 
 
 def env_suffix(name: str) -> str:
@@ -47,7 +52,7 @@ class Settings:
     def rest_api_key_required(self) -> bool:
         """REST_API_KEY_REQUIRED: ``true`` (or ``1``, any case) when API Gateway demands the usage
         plan's ``x-api-key``. The function does not check the key (API Gateway does); it declares it."""
-        return self.environ.get("REST_API_KEY_REQUIRED", "").strip().lower() in ("1", "true")
+        return _true(self.environ.get("REST_API_KEY_REQUIRED"))
 
     @property
     def tracing(self) -> bool:
@@ -78,6 +83,25 @@ class Settings:
         MCP function loads capabilities lazily). The argument is accepted for existing callers.
         """
         return Runtime(self._transport, self.upstreams(), self.credentials, self.idempotency())
+
+    def mcp_oauth(self) -> ResourceServer:
+        """MCP_AUTH=oauth2: MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_SCOPES (comma list),
+        MCP_OAUTH_RESOURCE, MCP_OAUTH_VALIDATION (jwks | introspection), MCP_OAUTH_COGNITO (true:
+        the issuer is Amazon Cognito, as an issuer on a Cognito host is anyway)."""
+        environ = self.environ
+        issuer = environ.get("MCP_OAUTH_ISSUER", "").rstrip("/")
+        audience = environ.get("MCP_OAUTH_AUDIENCE") or None
+        resource = environ.get("MCP_OAUTH_RESOURCE") or None
+        scopes = tuple(s.strip() for s in environ.get("MCP_OAUTH_SCOPES", "").split(",") if s.strip())
+        return ResourceServer(
+            issuer=issuer,
+            resource=resource,
+            audiences=tuple(a for a in (audience, resource) if a),
+            scopes=scopes,
+            introspection=environ.get("MCP_OAUTH_VALIDATION", "jwks") == "introspection",
+            client_variables=("MCP_OAUTH_CLIENT_ID", "MCP_OAUTH_CLIENT_SECRET"),
+            cognito=is_cognito(issuer) or _true(environ.get("MCP_OAUTH_COGNITO")),
+        )
 
     def idempotency(self) -> Guard:
         """IDEMPOTENCY_TABLE (DynamoDB), or IDEMPOTENCY_STORE=memory (`serve`); IDEMPOTENCY_WINDOW_S.

@@ -309,6 +309,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
         "MCP_OAUTH_SCOPES": {"Ref": "McpOAuthScopes"},
         "MCP_OAUTH_RESOURCE": "",
         "MCP_OAUTH_VALIDATION": "",
+        "MCP_OAUTH_COGNITO": "",  # "true": client_id may stand in for aud (an issuer on a Cognito host is anyway)
         "MCP_OAUTH_CLIENT_ID": "",
         "MCP_OAUTH_CLIENT_SECRET": "",
         "MCP_TOKENS_SECRET": {"Ref": "McpTokens"},

@@ -13,7 +13,6 @@ from typing import Any
 
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
-from ..oauth import ResourceServer
 from .catalog import Catalog
 from .http import McpHttpApp
 from .security import MIN_TOKEN_CHARS, BearerTokens
@@ -33,7 +32,7 @@ def build_mcp_app(
     mode = (settings.get("MCP_AUTH") or "bearer").lower()
     tokens, oauth = None, None
     if mode == "oauth2":
-        oauth = ResourceServer.from_environ(settings.environ)
+        oauth = settings.mcp_oauth()
     elif mode != "none":
         tokens = BearerTokens.from_setting(
             settings.get("MCP_BEARER_TOKENS"), settings.get("MCP_TOKENS_SECRET") or None, min_chars=min_token_chars

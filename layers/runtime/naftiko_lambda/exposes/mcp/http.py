@@ -136,6 +136,11 @@ class McpHttpApp:
             header = oauth_challenge(exc, _base(scope) + METADATA_PATH + _endpoint_path(target))
             await _reply(send, exc.status, _error(-32001, exc.message), {"WWW-Authenticate": header})
             return
+        except Exception:  # a fault of ours: JSON-RPC with a correlation id, the story in the log
+            correlation = current_request_id.get()
+            logger().exception("unexpected error checking credentials", extra={"correlation_id": correlation})
+            await _reply(send, 500, _error(-32603, f"internal error (correlation id {correlation})"))
+            return
         if denied is not None:
             await _reply(send, 401, _error(-32001, "credentials are required"), {"WWW-Authenticate": denied})
             return
