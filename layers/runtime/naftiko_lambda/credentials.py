@@ -226,11 +226,11 @@ def read_values_file(location: str, key: str) -> Mapping[str, Any]:
     if path.suffix == ".env" or path.name.startswith(".env"):
         pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line and not line.lstrip().startswith("#"))
         return {k.strip().removeprefix("export ").strip(): v.strip().strip("'\"") for k, v in pairs}
-    import yaml  # JSON is YAML
+    from .documents import Refused, load_yaml  # JSON is YAML
 
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        document = load_yaml(text)
+    except Refused as exc:
         raise CredentialError(key, f"the binds location {path} is not valid YAML or JSON") from exc
     if document is None:
         return {}

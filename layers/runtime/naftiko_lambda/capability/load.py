@@ -8,7 +8,6 @@ the file's SHA-256; ``load_capability`` reads that cache when it holds the file'
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import os
@@ -65,13 +64,12 @@ def read_raw(path: Path) -> Any:
         return json.loads(cached.read_bytes())
     except (OSError, ValueError):
         pass
-    yaml, loader = _yaml()
+    from ..documents import Refused, load_yaml  # PyYAML: only on a cache miss
+
     try:
-        return yaml.load(data, Loader=loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise SpecError(str(path), "", f"invalid YAML: {getattr(exc, 'problem', exc)}", line) from exc
+        return load_yaml(data)
+    except Refused as exc:
+        raise SpecError(str(path), "", exc.message, exc.line) from exc
 
 
 def read_document(file: Path) -> tuple[Any, tuple[str, ...]]:
@@ -213,7 +211,8 @@ def compile_capabilities(files: list[Path]) -> list[Path]:
 
     Every file is read and loaded before anything is written, so a file that cannot be read or
     does not load (a SpecError naming it) leaves nothing behind. Each cache file is written to a
-    temporary name and renamed into place. YAML dates and timestamps are stored as ISO strings.
+    temporary name and renamed into place. YAML is read as JSON values (documents.py), so the
+    cache holds the document exactly.
     """
     parsed = []
     for file in files:
@@ -222,13 +221,14 @@ def compile_capabilities(files: list[Path]) -> list[Path]:
         except OSError as exc:
             raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
         load_capability(file)  # raises the SpecError that names the file, field and line
-        yaml, loader = _yaml()
-        parsed.append((file, data, yaml.load(data, Loader=loader)))
+        from ..documents import load_yaml
+
+        parsed.append((file, data, load_yaml(data)))
     written = []
     for file, data, raw in parsed:
         target = _cache_file(file, hashlib.sha256(data).hexdigest())
         target.parent.mkdir(exist_ok=True)
-        write_atomically(target, json.dumps(raw, separators=(",", ":"), default=_json_default))
+        write_atomically(target, json.dumps(raw, separators=(",", ":")))
         try:
             load_capability(file)  # through the cache just written: its JSON must give the same file
         except SpecError:
@@ -249,24 +249,17 @@ def write_atomically(target: Path, text: str) -> None:
     os.replace(partial, target)
 
 
-def _json_default(value: Any) -> Any:
-    """YAML's extra scalar types (``created: 2026-05-19`` is a date) as JSON strings."""
-    if isinstance(value, datetime.date | datetime.datetime):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    raise TypeError(f"cannot store a {type(value).__name__} in the compile cache")
-
-
 def line_of(file: Path, issue: SpecIssue) -> int | None:
     """The 1-based line of the issue's field in the file, found by walking the YAML node tree.
 
     Only used when reporting, so the slower node composition never runs on a good cold start.
     """
-    yaml, loader = _yaml()
+    from ..documents import compose_yaml
+
+    yaml, _ = _yaml()
     try:
-        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=loader)
-    except (OSError, yaml.YAMLError):
+        node = compose_yaml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         return None
     line = node.start_mark.line + 1 if node is not None else None
     for part in issue.path:

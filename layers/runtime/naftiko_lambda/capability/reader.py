@@ -96,8 +96,8 @@ class Reader:
         """``file:///./x.yaml``, ``file:///x.yaml`` or ``x.yaml`` -> a path in the capability file's
         folder; an error (and None) when it points outside that folder."""
         relative = uri.removeprefix("file://").lstrip("/")
-        root = os.path.dirname(os.path.abspath(self.source))
-        target = os.path.normpath(os.path.join(root, relative))
+        root = os.path.realpath(os.path.dirname(os.path.abspath(self.source)))
+        target = os.path.realpath(os.path.join(root, relative))  # a link inside may point anywhere
         if os.path.commonpath([root, target]) != root:
             self.error(path, f"{uri!r} points outside the capabilities folder")
             return None

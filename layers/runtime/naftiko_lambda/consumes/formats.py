@@ -5,107 +5,22 @@ with string keys, list, str, finite int or float, bool, None), so whatever follo
 storing an idempotent answer, serialising a response) cannot fail on it, and it raises
 ValueError for anything else; response.py turns that into UpstreamInvalidResponse (a 502):
 
-- JSON: ``NaN``, ``Infinity`` and numbers that overflow to infinity are refused;
-- YAML: anchors and aliases are refused (a few hundred bytes of them expand to gigabytes when the
-  value is walked), timestamps are their ISO text, ``!!binary``, ``!!set`` and other non-JSON
-  tags are refused, keys are text;
-- XML: parsed by defusedxml with DTDs, entities and external references forbidden (a byte
+- JSON and YAML are read by documents.py (no ``NaN``, no YAML anchors, aliases or non-JSON tags,
+  timestamps as their text, nothing nested past documents.MAX_DEPTH);
+- XML is parsed by defusedxml with DTDs, entities and external references forbidden (a byte
   check misses a UTF-16 ``<!DOCTYPE``);
 - CSV: a field over the csv module's limit is an invalid answer;
-- every format: a document nested deeper than MAX_DEPTH is refused.
+- every format: a document nested deeper than documents.MAX_DEPTH is refused.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-import math
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
-MAX_DEPTH = 128
-"""Deepest nesting accepted in an upstream document (levels): deeper is an invalid answer."""
-
-
-def decode_json(body: bytes) -> Any:
-    if not body.strip():
-        return None
-    return json.loads(body, parse_constant=_not_a_number, parse_float=_finite)
-
-
-def _not_a_number(text: str) -> Any:
-    raise ValueError(f"{text} is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text[:40]} overflows a JSON number")
-    return number
-
-
-def decode_text(body: bytes) -> Any:
-    return body.decode("utf-8", errors="replace")
-
-
-def decode_yaml(body: bytes) -> Any:
-    yaml, loader = _yaml_loader()
-    try:
-        for event in yaml.parse(body, Loader=loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise ValueError("YAML anchors and aliases are refused in an upstream answer")
-        return yaml.load(body, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"invalid YAML: {exc}") from exc
-
-
-@cache
-def _yaml_loader() -> tuple[Any, type]:
-    """PyYAML and a safe loader that builds JSON values only (imported on the first YAML answer)."""
-    import yaml
-
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class JsonLoader(base):  # type: ignore[valid-type,misc]
-        pass
-
-    def text(loader: Any, node: Any) -> str:
-        return str(loader.construct_scalar(node))
-
-    def refuse(loader: Any, node: Any) -> Any:
-        raise yaml.constructor.ConstructorError(None, None, f"{node.tag} is not a JSON value", node.start_mark)
-
-    def number(loader: Any, node: Any) -> float:
-        value = loader.construct_yaml_float(node)
-        if not math.isfinite(value):
-            raise yaml.constructor.ConstructorError(None, None, f"{node.value} is not a JSON number", node.start_mark)
-        return float(value)
-
-    def mapping(loader: Any, node: Any) -> dict[str, Any]:
-        loader.flatten_mapping(node)
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if isinstance(key, dict | list):
-                raise yaml.constructor.ConstructorError(None, None, "a key must be text", key_node.start_mark)
-            out[_key(key)] = loader.construct_object(value_node, deep=True)
-        return out
-
-    JsonLoader.add_constructor("tag:yaml.org,2002:timestamp", text)
-    JsonLoader.add_constructor("tag:yaml.org,2002:float", number)
-    JsonLoader.add_constructor("tag:yaml.org,2002:map", mapping)
-    for tag in ("binary", "set", "omap", "pairs"):
-        JsonLoader.add_constructor(f"tag:yaml.org,2002:{tag}", refuse)
-    JsonLoader.add_constructor(None, refuse)  # any tag of its own (!custom)
-    return yaml, JsonLoader
-
-
-def _key(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "null" if value is None else str(value)
+from ..documents import MAX_DEPTH, check_depth, load_json, load_yaml
 
 
 def _delimited(delimiter: str) -> Callable[[bytes], Any]:
@@ -160,28 +75,24 @@ def _element(node: Any) -> Any:
     return children
 
 
-def check_depth(document: Any) -> Any:
-    """``document``, or ValueError when it is nested deeper than MAX_DEPTH (walked without recursion)."""
-    level, depth = [document], 0
-    while level:
-        depth += 1
-        if depth > MAX_DEPTH + 1:
-            raise ValueError(f"the document is nested deeper than {MAX_DEPTH} levels")
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-        ]
-    return document
-
-
 def decode(fmt: str, body: bytes) -> Any:
     """The body as JSON values; ValueError when it is not valid ``fmt`` or not a safe document."""
     try:
         return check_depth(DECODERS[fmt](body))
     except RecursionError:  # a parser's own recursion on deep nesting: the same refusal
         raise ValueError(f"the document is nested deeper than {MAX_DEPTH} levels") from None
+
+
+def decode_json(body: bytes) -> Any:
+    return load_json(body) if body.strip() else None
+
+
+def decode_yaml(body: bytes) -> Any:
+    return load_yaml(body)
+
+
+def decode_text(body: bytes) -> Any:
+    return body.decode("utf-8", errors="replace")
 
 
 DECODERS: dict[str, Callable[[bytes], Any]] = {

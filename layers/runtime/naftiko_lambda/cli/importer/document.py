@@ -10,7 +10,6 @@ resolve is an OpenApiError naming the file and the pointer of the ``$ref``: noth
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from collections import deque
 from collections.abc import Mapping
@@ -81,19 +80,18 @@ def _parse(file: Path, name: str) -> Any:
         data = file.read_bytes()
     except OSError as exc:
         raise OpenApiError(name, "", f"cannot read the file: {exc.strerror}") from exc
+    from ...documents import Refused, load_json, load_yaml
+
     if data.lstrip()[:1] in (b"{", b"["):
         try:
-            return json.loads(data)
-        except ValueError:
+            return load_json(data)
+        except Refused:
             pass  # YAML in braces (flow style): let the YAML parser say what is wrong
-    import yaml
-
     try:
-        return yaml.load(data, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise OpenApiError(name, "", f"not YAML or JSON{where}: {getattr(exc, 'problem', None) or exc}") from exc
+        return load_yaml(data)
+    except Refused as exc:
+        where = f" at line {exc.line}" if exc.line else ""
+        raise OpenApiError(name, "", f"not YAML or JSON{where}: {exc.message}") from exc
 
 
 def _resolve_references(source: Path, root: Any) -> dict[str, Any]:
