@@ -90,6 +90,7 @@ def test_a_keyed_write_answered_with_a_yaml_date_is_sent_once(ledger: Deployment
     assert [a.status for a in answers] == [201, 201, 201]
     assert answers[0].json == {"id": "e-1", "created": "2024-05-01", "at": "2024-05-01T10:00:00Z"}
     assert all(a.json == answers[0].json for a in answers) and _posts(upstream) == 1
+
     async def three_calls(client: Any) -> list[Any]:  # one session: one Lambda instance, one memory store
         arguments = {"body": {"amount": 2}, "idempotencyKey": "k-mcp-0001"}
         return [await client.call_tool("ledger__create-entry", arguments) for _ in range(3)]

@@ -39,6 +39,7 @@ class AuthServer:
         self.down = False
         self.token_status = 200
         self.jwt_tokens = False  # issue signed JWTs (aud = the requested resource) instead of opaque tokens
+        self.jwks_delay_s = 0.0  # how long the JWKS endpoint takes to answer (a hanging issuer)
         self._lock = threading.Lock()
         server = self
 
@@ -62,6 +63,8 @@ class AuthServer:
                 elif self.path == "/jwks":
                     with server._lock:
                         server.jwks_fetches += 1
+                    if server.jwks_delay_s:
+                        threading.Event().wait(server.jwks_delay_s)
                     self._json(200, server.jwks())
                 else:
                     self._json(404, {"error": "not_found"})

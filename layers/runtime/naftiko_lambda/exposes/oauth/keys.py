@@ -82,6 +82,8 @@ class KeySet:
         keys = self._parse(document)
         if not keys and cached is not None:
             return cached[1]
+        if not keys:  # no token can be checked: the server's fault, not the caller's
+            raise CredentialError(self.fetcher.issuer, "the authorization server publishes no usable signing key")
         with self._lock:
             self._keys = (now, keys)
         return keys
