@@ -8,7 +8,6 @@ Unknown keys are tolerated.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -30,7 +29,7 @@ from .model import (
     SkillExposes,
 )
 from .reader import Reader
-from .templates import Template, compile_path
+from .templates import Template, compile_path, route_key
 
 VERSIONS = ("1.0.0-alpha2", "1.0.0-alpha1")
 """Format versions served. alpha1 differs from alpha2 almost only by what alpha2 added, so both
@@ -232,9 +231,6 @@ def _consumed(
     )
 
 
-_ROUTE_PARAM = re.compile(r"\{\{?[^{}]+\}?\}")
-
-
 def _unambiguous_routes(r: Reader, blocks: list[RestExposes]) -> list[RestExposes]:
     """Every rest block is served under one /{capability}: of two different operations on one
     method and path, the first is served and the second is ``unserved``; exact twins collapse."""
@@ -243,7 +239,7 @@ def _unambiguous_routes(r: Reader, blocks: list[RestExposes]) -> list[RestExpose
     for block in blocks:
         kept = []
         for op in block.operations:
-            key = (op.method, _ROUTE_PARAM.sub("{}", op.path.rstrip("/")).lower())
+            key = (op.method, route_key(op.path))
             first = routes.setdefault(key, op)
             if first is not op and not same_tool(first, op):
                 where = ("capability", "exposes", op.exposes_namespace, op.name, "path")

@@ -1,8 +1,11 @@
-"""Mustache-style templates of the spec, compiled once at load time (pure).
+"""Every placeholder form of the format, owned here: templates compiled once at load time (pure).
 
 ``compile_template("Bearer {{env.TOKEN}}")`` gives
 ``Template(parts=("Bearer ", Var(qualifier="env", name="TOKEN")))``. Only plain variables are
-supported: the real files use no sections, partials or filters.
+supported: the real files use no sections, partials or filters. Paths, base URIs and resource
+URIs take both dialects, the format's ``{{x}}`` and OpenAPI's ``{x}`` (``compile_path``); what
+is built from them (a REST route, a route's collision key, a resource URI's pattern, an
+imported path's check) is derived from that one parse.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 _MUSTACHE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # Path placeholders come in both dialects: the format's {{x}} and OpenAPI's {x}.
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}|\{([^{}]+)\}")
+_IDENTIFIER_PATH = re.compile(r"(?:[^{}]|\{[A-Za-z_][A-Za-z0-9_-]*\})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,37 @@ def compile_template(text: str) -> Template:
 def compile_path(path: str) -> Template:
     """A path or base URI with ``{x}`` or ``{{x}}`` placeholders: ``/a/{id}`` -> ("/a/", Var(None, "id"))."""
     return _split(path, _PLACEHOLDER)
+
+
+def fill(template: Template, value: Any) -> str:
+    """The template with each variable replaced by ``value(var)`` (text)."""
+    return "".join(part if isinstance(part, str) else str(value(part)) for part in template.parts)
+
+
+def route_path(spec_path: str) -> str:
+    """``/a/{{id}}/b/{x}/`` -> ``/a/{id}/b/{x}``: a REST route, one placeholder dialect, no trailing slash."""
+    path = fill(compile_path(spec_path.strip()), lambda var: "{" + str(var) + "}")
+    if not path.startswith("/"):
+        path = "/" + path
+    return path.rstrip("/") or "/"
+
+
+def route_key(spec_path: str) -> str:
+    """What makes two REST routes the same route: ``/A/{id}`` and ``/a/{{x}}/`` both give ``/a/{}``."""
+    return fill(compile_path(spec_path.strip().rstrip("/")), lambda var: "{}").lower()
+
+
+def uri_pattern(template: str) -> tuple[re.Pattern[str], list[str]]:
+    """``data://users/{userId}/profile`` -> (a regex with one group per placeholder, their names)."""
+    compiled = compile_path(template)
+    regex = "".join(re.escape(part) if isinstance(part, str) else "([^/]+)" for part in compiled.parts)
+    return re.compile(regex), [str(var) for var in compiled.variables]
+
+
+def has_identifier_placeholders_only(path: str) -> bool:
+    """True when every brace of ``path`` belongs to a ``{identifier}`` placeholder (what the
+    importer writes as a template: ``{env.X}``, ``{{x}}`` or a stray ``}`` would be a variable)."""
+    return _IDENTIFIER_PATH.fullmatch(path) is not None
 
 
 def body_templates(data: Any) -> Iterator[Template]:

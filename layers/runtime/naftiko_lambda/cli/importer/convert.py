@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...capability.templates import Var, compile_path, compile_template, fill
 from .capability import Info, capability_mapping
 from .document import Document
 from .issues import ImportIssue, OpenApiError
@@ -22,7 +23,6 @@ from .schemas import Schemas, as_mapping, inert
 from .security import authentication
 
 UNTAGGED = "default"
-_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def _capability_info(schemas: Schemas, tag: str | None, operations: list[Operati
 
 
 def _variables(base_uri: str) -> list[str]:
-    return [m.group(1) for m in re.finditer(r"\{\{([A-Z][A-Z0-9_]*)\}\}", base_uri)]
+    return [var.name for var in compile_template(base_uri).variables]
 
 
 def _base_uri(document: Document, prefix: str, issues: list[ImportIssue]) -> str:
@@ -148,16 +148,14 @@ def _base_uri(document: Document, prefix: str, issues: list[ImportIssue]) -> str
     server = servers[0]
     defaults = as_mapping(server.get("variables"))
 
-    def fill(match: re.Match[str]) -> str:
-        spec = defaults.get(match.group(1))
+    def default(var: Var) -> str:
+        spec = defaults.get(str(var))
         if isinstance(spec, Mapping) and "default" in spec:
             return str(spec["default"])
-        issues.append(
-            ImportIssue("/servers/0/variables", f"server variable {{{match.group(1)}}} has no default: left empty")
-        )
+        issues.append(ImportIssue("/servers/0/variables", f"server variable {{{var}}} has no default: left empty"))
         return ""
 
-    url = _VARIABLE.sub(fill, str(server.get("url") or "")).rstrip("/")
+    url = fill(compile_path(str(server.get("url") or "")), default).rstrip("/")
     if "{" in url or "}" in url:  # a default or the URL itself that would read as a variable of ours
         issues.append(
             ImportIssue(

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...capability.templates import compile_path
 from .names import PARAM_NAME
 from .schemas import Schemas, as_mapping, describe, enum_of
 
@@ -72,7 +73,7 @@ def parameters(schemas: Schemas, raw: list[tuple[Any, str]], path: str, where: s
             continue
         taken.add(field.name.lower())
         fields.append(field)
-    for name in _placeholders(path):
+    for name in _placeholders_of(path):
         if name.lower() not in taken:
             schemas.warn(where, f"path placeholder {{{name}}} has no parameter: imported as a required string")
             fields.append(Field(name, "path", "string", True, f"Path parameter {name}."))
@@ -90,7 +91,7 @@ def _parameter(schemas: Schemas, param: Mapping[str, Any], at: str, path: str) -
     if location == "header" and name.lower() in IGNORED_HEADERS:
         schemas.warn(at, f"header parameter {name!r} is set by the runtime (OpenAPI ignores it too): not imported")
         return None
-    if location == "path" and name not in _placeholders(path):
+    if location == "path" and name not in _placeholders_of(path):
         schemas.warn(at, f"path parameter {name!r} is not in the path {path}: not imported")
         return None
     schema_node, schema_at = param.get("schema"), f"{at}/schema"
@@ -131,14 +132,8 @@ def _field(
     return Field(name, location, kind, required, description, text_enum, items)
 
 
-def _placeholders(path: str) -> list[str]:
-    out, rest = [], path
-    while "{" in rest and "}" in rest:
-        start = rest.index("{")
-        end = rest.index("}", start)
-        out.append(rest[start + 1 : end])
-        rest = rest[end + 1 :]
-    return out
+def _placeholders_of(path: str) -> list[str]:
+    return [var.name for var in compile_path(path).variables]
 
 
 def request_body(schemas: Schemas, node: Any, where: str, taken: set[str]) -> Body:

@@ -8,20 +8,17 @@ into an Operation: its fields, body template, output and hints.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...capability.templates import has_identifier_placeholders_only
 from .document import METHODS, Document
 from .fields import Field, Skip, parameters, request_body
 from .names import kebab, operation_name, pointer, unique
 from .outputs import response
 from .schemas import Schemas, inert
 
-PATH_TEMPLATE = re.compile(r"(?:[^{}]|\{[A-Za-z_][A-Za-z0-9_-]*\})*")
-"""A path the importer writes as a template: each placeholder one identifier (``{orgId}``), no
-other brace (``{env.X}``, ``{{x}}`` or a stray ``}`` would be read as a variable of the runtime's)."""
 SERVED_METHODS = ("get", "put", "post", "delete", "patch")
 """Methods the format's operations take (its schema has no HEAD, OPTIONS or TRACE)."""
 HINTS = {
@@ -117,7 +114,7 @@ def convert(schemas: Schemas, selected: Selected) -> Operation | None:
             schemas.warn(f"{where}/{key}", f"operation {key} are not imported")
     if selected.path_item.get("servers"):
         schemas.warn(f"{selected.path_where}/servers", "path-level servers are not imported")
-    if not PATH_TEMPLATE.fullmatch(selected.path):
+    if not has_identifier_placeholders_only(selected.path):
         schemas.warn(
             where,
             f"path {selected.path!r}: a placeholder must be one identifier in braces ({{id}}), and no other brace "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
 from ...capability.model import Json, McpPrompt, McpResource
-from ...capability.templates import Template
+from ...capability.templates import Template, uri_pattern
 from .tools import PromptEntry, ResourceEntry
 
 RESOURCE_NOT_FOUND = -32002
@@ -75,7 +74,7 @@ def match(entries: tuple[ResourceEntry, ...], uri: str) -> tuple[ResourceEntry, 
             return entry, {}
     for entry in entries:
         if entry.resource.is_template and entry.resource.location is None:
-            pattern, names = _pattern(entry.resource.uri)
+            pattern, names = uri_pattern(entry.resource.uri)
             found = pattern.fullmatch(uri)
             if found:
                 return entry, {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}
@@ -182,18 +181,3 @@ def _read_text(path: Path, name: str) -> str:
 
 def _guess(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "text/plain"
-
-
-_PLACEHOLDER = re.compile(r"\{\{?\s*([^{}]+?)\s*\}?\}")
-
-
-def _pattern(template: str) -> tuple[re.Pattern[str], list[str]]:
-    """``data://users/{userId}/profile`` -> (a regex with one group per placeholder, their names)."""
-    out, pos, names = [], 0, []
-    for found in _PLACEHOLDER.finditer(template):
-        out.append(re.escape(template[pos : found.start()]))
-        out.append("([^/]+)")
-        names.append(found.group(1))
-        pos = found.end()
-    out.append(re.escape(template[pos:]))
-    return re.compile("".join(out)), names

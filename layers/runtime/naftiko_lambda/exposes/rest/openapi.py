@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...capability.model import Auth, Capability, Input
+from ...capability.templates import route_path
 from ..idempotency import MAX_KEY_CHARS, honours_header
 from ..schemas import input_property, result_schema
-from .routes import route_path
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 API_KEY_SCHEME = "gateway_api_key"

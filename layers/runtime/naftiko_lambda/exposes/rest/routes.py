@@ -8,21 +8,11 @@ the literal one, as API Gateway does.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ...capability.model import Auth, Capability, ExposedOperation, Input
-
-_DOUBLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-
-
-def route_path(spec_path: str) -> str:
-    """``/a/{{id}}/b/{x}/`` -> ``/a/{id}/b/{x}``: one placeholder dialect, no trailing slash."""
-    path = _DOUBLE.sub(r"{\1}", spec_path.strip())
-    if not path.startswith("/"):
-        path = "/" + path
-    return path.rstrip("/") or "/"
+from ...capability.templates import route_path
 
 
 @dataclass(frozen=True, slots=True)
