@@ -97,7 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     from naftiko_lambda.capability.load import compile_capabilities
     from naftiko_lambda.cli.importer import ImportOptions, import_document, read_document, render
-    from naftiko_lambda.settings import env_suffix
+    from naftiko_lambda.settings import base_uri_variable
 
     from tests.support.upstream import UpstreamServer
 
@@ -113,7 +113,7 @@ def main() -> None:
             MCP_BEARER_TOKENS=TOKEN,
             SUGER_API_KEY="Key k",
             POWERTOOLS_LOG_LEVEL="WARNING",
-            **{"UPSTREAM_BASE_URI_" + env_suffix("suger"): upstream.url},
+            **{base_uri_variable("suger"): upstream.url},
         )
         bench = str(Path(__file__).parent)
         imports = fresh_interleaved(

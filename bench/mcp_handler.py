@@ -171,7 +171,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from naftiko_lambda.capability.load import compile_capabilities, load_capabilities
-    from naftiko_lambda.settings import env_suffix
+    from naftiko_lambda.settings import base_uri_variable
 
     from tests.support.upstream import Reply, UpstreamServer
 
@@ -190,7 +190,7 @@ def main() -> None:
         )
         for capability in capabilities:
             for namespace in capability.consumes:
-                os.environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream.url
+                os.environ[base_uri_variable(namespace)] = upstream.url
 
         cold = fresh_interleaved({"floor": FLOOR, "ours": OURS_LAMBDA.format(event=str(event), token=TOKEN)}, args.runs)
         floor, ours = median(cold["floor"], "total"), median(cold["ours"], "total")

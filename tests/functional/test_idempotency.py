@@ -411,7 +411,7 @@ assert d.rest("orders", "POST", "/orders", body={{"item": "a"}}).status == 201
 print(json.dumps(sorted(m for m in sys.modules if "idempotency" in m or m.startswith("boto3"))))
 """
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
-    assert json.loads(found.stdout.strip().splitlines()[-1]) == ["naftiko_lambda.exposes.idempotency"]
+    assert json.loads(found.stdout.strip().splitlines()[-1]) == ["naftiko_lambda.runner.idempotency"]
 
 
 def test_the_openapi_document_offers_the_header_on_writes(folder: Path, upstream: UpstreamServer) -> None:
@@ -696,7 +696,7 @@ def test_an_mcp_fault_of_ours_after_the_write_keeps_the_key(
 ) -> None:
     """A bug after sending (here: decoding the upstream's answer) must not free the key: the
     write happened. REST keeps it by the same rule."""
-    import naftiko_lambda.invoke as invoke
+    import naftiko_lambda.runner.steps as invoke
 
     real, failures = invoke.decode_response, [1]
 

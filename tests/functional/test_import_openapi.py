@@ -24,7 +24,7 @@ from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.capability.model import Capability, ExposedOperation
 from naftiko_lambda.cli import main
 from naftiko_lambda.cli.validate import issues_of
-from naftiko_lambda.settings import env_suffix
+from naftiko_lambda.settings import base_uri_variable
 
 from ..conftest import CAPABILITIES, CORPUS
 from ..support.deployment import Deployment
@@ -70,7 +70,7 @@ class RoundTrip:
         environ = {}
         for capability in self.capabilities:
             for namespace in capability.consumes:
-                environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream.url + base_path
+                environ[base_uri_variable(namespace)] = upstream.url + base_path
             environ.update({key: f"secret-{key.lower()}" for key in capability.binds})
         self.deployment = Deployment(folder, upstream.url, environ)
 

@@ -16,7 +16,7 @@ from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
 from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.exposes.mcp.handler import build_mcp_app, create_handler
-from naftiko_lambda.settings import Settings, env_suffix
+from naftiko_lambda.settings import Settings, base_uri_variable
 
 from ..conftest import CAPABILITIES, EVENTS, ROOT, SEED_ENV
 from ..support.mcp_lambda import FUNCTION_URL, LambdaTransport, UvicornServer, function_url_event
@@ -32,7 +32,7 @@ def seed_settings(upstream_url: str, **extra: str) -> Settings:
     environ = {"CAPABILITIES_DIR": str(CAPABILITIES), "MCP_BEARER_TOKENS": TOKEN, **SEED_ENV, **extra}
     for capability in SEED_CAPABILITIES:
         for namespace in capability.consumes:
-            environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream_url
+            environ[base_uri_variable(namespace)] = upstream_url
     return Settings.from_environ(environ)
 
 

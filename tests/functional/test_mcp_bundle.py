@@ -19,7 +19,7 @@ from naftiko_lambda.capability import load
 from naftiko_lambda.cli import main
 from naftiko_lambda.exposes.mcp import bundle
 from naftiko_lambda.exposes.mcp.handler import create_handler
-from naftiko_lambda.settings import Settings, env_suffix
+from naftiko_lambda.settings import Settings, base_uri_variable
 
 from ..conftest import CAPABILITIES, CORPUS, SEED_ENV
 from ..support.mcp_lambda import function_url_event
@@ -148,7 +148,7 @@ def test_a_call_on_the_all_capabilities_endpoint_loads_that_capability_only(
     loads.clear()  # compiling loads each file once
     with UpstreamServer() as upstream:
         upstream.reply(Reply(200, {"id": "bm-1"}))
-        environ = {"UPSTREAM_BASE_URI_" + env_suffix(ns): upstream.url for c in SEED_CAPABILITIES for ns in c.consumes}
+        environ = {base_uri_variable(ns): upstream.url for c in SEED_CAPABILITIES for ns in c.consumes}
         server = serve(served, folder, environ)
         arguments = {"orgId": "org-1", "billableMetricId": "bm-1"}
         result = server.rpc("tools/call", {"name": "suger-metering__get-billable-metric", "arguments": arguments})

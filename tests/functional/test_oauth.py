@@ -381,7 +381,7 @@ def test_an_upstream_401_forces_one_re_mint(tmp_path: Path, upstream: UpstreamSe
 
 def test_concurrent_first_calls_mint_once(tmp_path: Path, upstream: UpstreamServer, auth: AuthServer) -> None:
     from naftiko_lambda.credentials import CredentialSource
-    from naftiko_lambda.invoke import LazyTransport
+    from naftiko_lambda.runner.seams import LazyTransport
 
     source = CredentialSource({"M3TER_API_KEY": _source(auth)}, transport=LazyTransport())
     start = threading.Barrier(8)

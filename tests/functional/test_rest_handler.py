@@ -11,7 +11,7 @@ import pytest
 import yaml
 from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.exposes.rest.handler import create_handler
-from naftiko_lambda.settings import Settings, env_suffix
+from naftiko_lambda.settings import Settings, base_uri_variable
 
 from ..conftest import CAPABILITIES, EVENTS, SEED_ENV
 from ..support.events import apigw_event, response_headers, response_json, template
@@ -34,7 +34,7 @@ def make_handler(file: Path, upstream_url: str, **extra: str) -> Any:
     capability = load_capability(file)
     environ = {"CAPABILITY_FILE": str(file), **SEED_ENV, **extra}
     for namespace in capability.consumes:
-        environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream_url
+        environ[base_uri_variable(namespace)] = upstream_url
     return create_handler(Settings.from_environ(environ))
 
 

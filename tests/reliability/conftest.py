@@ -11,7 +11,7 @@ from naftiko_lambda import observability
 from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.exposes.mcp.handler import create_handler as create_mcp
 from naftiko_lambda.exposes.rest.handler import create_handler as create_rest
-from naftiko_lambda.settings import Settings, env_suffix
+from naftiko_lambda.settings import Settings, base_uri_variable
 
 from ..conftest import CAPABILITIES
 from ..support.mcp_lambda import LambdaTransport
@@ -33,7 +33,7 @@ def canary_environ(upstream_url: str, **extra: str) -> dict[str, str]:
     }
     for capability in CAPS:
         for namespace in capability.consumes:
-            environ["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = upstream_url
+            environ[base_uri_variable(namespace)] = upstream_url
     return environ
 
 

@@ -413,7 +413,7 @@ def test_a_non_latin1_header_value_is_a_400_not_a_500(upstream: UpstreamServer, 
 def test_an_unexpected_failure_is_a_500_or_32603_with_a_correlation_id(
     upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch, logs: Any
 ) -> None:
-    from naftiko_lambda import invoke
+    from naftiko_lambda.runner import steps as invoke
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("internal detail /var/task/x.py line 3")

@@ -23,7 +23,7 @@ from mcp.client.streamable_http import streamable_http_client
 from naftiko_lambda.capability.load import load_capabilities, load_capability
 from naftiko_lambda.exposes.mcp.handler import create_handler as create_mcp
 from naftiko_lambda.exposes.rest.handler import create_handler as create_rest
-from naftiko_lambda.settings import Settings, env_suffix
+from naftiko_lambda.settings import Settings, base_uri_variable
 
 from .events import apigw_event, response_headers, response_json
 from .mcp_lambda import FUNCTION_URL, LambdaTransport, function_url_event
@@ -70,7 +70,7 @@ class Deployment:
         self.environ = {"MCP_BEARER_TOKENS": MCP_TOKEN, **(environ or {})}
         for capability in load_capabilities(folder):
             for namespace in capability.consumes:
-                self.environ.setdefault("UPSTREAM_BASE_URI_" + env_suffix(namespace), upstream)
+                self.environ.setdefault(base_uri_variable(namespace), upstream)
         self._rest: dict[str, Any] = {}
 
     def rest(

@@ -7,9 +7,9 @@ from typing import Any
 import yaml
 from naftiko_lambda.capability.build import build_capability
 from naftiko_lambda.capability.model import Capability
-from naftiko_lambda.consumes.bind import call_scope, make_scope
 from naftiko_lambda.consumes.request import UpstreamRequest, build_request
 from naftiko_lambda.credentials import CredentialSource
+from naftiko_lambda.runner.scope import call_scope, make_scope
 
 BASE = """
 naftiko: 1.0.0-alpha2

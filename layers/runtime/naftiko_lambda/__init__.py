@@ -19,8 +19,8 @@ _EXPORTS = {
     "load_capabilities": ".capability.load",
     "CredentialSource": ".credentials",
     "Secret": ".credentials",
-    "Upstreams": ".invoke",
-    "run": ".invoke",
+    "Upstreams": ".runner.seams",
+    "run": ".runner.steps",
     "NaftikoError": ".errors",
     "SpecError": ".errors",
     "InvocationError": ".errors",
@@ -68,7 +68,8 @@ if TYPE_CHECKING:  # pragma: no cover
         UpstreamTooLarge,
         UpstreamUnreachable,
     )
-    from .invoke import Upstreams, run
+    from .runner.seams import Upstreams
+    from .runner.steps import run
 
 
 def __getattr__(name: str) -> Any:

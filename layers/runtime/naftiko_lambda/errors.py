@@ -5,7 +5,8 @@
     ├── Unauthorized         status, error, scope: the caller's access token is missing or not enough
     ├── InvocationError      operation, param: the caller's input is wrong
     ├── CredentialError      key (never the value): a bound secret is not available
-    └── UpstreamError        operation, status, body: the upstream answered with a failure
+    ├── IdempotencyError     status, retry_after: an idempotency key cannot be honoured now
+    └── UpstreamError        operation, status, body, sent: the upstream answered with a failure
         ├── UpstreamInvalidResponse   the upstream answered 2xx with a body we cannot read
         ├── UpstreamTooLarge          the upstream body is over the response cap
         ├── UpstreamTimeout           no answer within the timeout
@@ -71,6 +72,17 @@ class CredentialError(NaftikoError):
         self.key = key
         self.message = message
         super().__init__(f"credential {key}: {message}")
+
+
+class IdempotencyError(NaftikoError):
+    """The key cannot be honoured now: 400 (not a key), 409 (in progress), 422 (used for another
+    request), 503 (no store): nothing was run."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.message = message
+        super().__init__(message)
 
 
 class UpstreamError(NaftikoError):

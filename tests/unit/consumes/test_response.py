@@ -5,11 +5,11 @@ from dataclasses import replace
 import pytest
 from naftiko_lambda.capability.build import build_capability
 from naftiko_lambda.capability.jsonpath import compile_jsonpath
-from naftiko_lambda.compose import plan_result
-from naftiko_lambda.consumes.bind import make_scope
 from naftiko_lambda.consumes.response import UpstreamResponse, decode_response
 from naftiko_lambda.credentials import CredentialSource
 from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
+from naftiko_lambda.runner.outputs import plan_result
+from naftiko_lambda.runner.scope import make_scope
 
 from ..helpers import capability
 

@@ -33,7 +33,7 @@ from .model import (
     SkillExposes,
     SkillTool,
 )
-from .plan import build_plan
+from .plan import build_plan, input_qualifiers
 from .reader import Reader
 from .templates import compile_path, compile_template
 
@@ -87,7 +87,7 @@ class ExposesBuilder:
     def _function(self, fn: Mapping[str, Any], fn_path: FieldPath, namespace: str, name: str) -> Function | None:
         r = self.reader
         params = r.params(fn.get("inputParameters"), (*fn_path, "inputParameters"), default_required=True)
-        qualifiers = ("rest", "tools", namespace)
+        qualifiers = input_qualifiers(namespace)
         plan = build_plan(r, fn, fn_path, self.consumes, qualifiers, [p.name for p in params])
         if plan is None:
             return None
@@ -134,7 +134,7 @@ class ExposesBuilder:
         resource: Mapping[str, Any] | None,
     ) -> ExposedOperation | None:
         r = self.reader
-        qualifiers = ("rest", "tools", namespace)
+        qualifiers = input_qualifiers(namespace)
         if kind == "mcp":
             params = r.params(raw.get("inputParameters"), (*path, "inputParameters"), default_required=True)
         else:
@@ -284,10 +284,10 @@ class ExposesBuilder:
             location = r.local_file(str(raw["location"]), (*path, "location"))
             return replace(common, location=location) if location else None
         params = [Param(p, None, "string", True) for p in placeholders]
-        plan = build_plan(r, raw, path, self.consumes, ("rest", "tools", namespace), placeholders)
+        plan = build_plan(r, raw, path, self.consumes, input_qualifiers(namespace), placeholders)
         if plan is None:
             return None
-        inputs = derive_inputs("mcp", params, plan, qualifiers=("tools", namespace), variables=self.variables)
+        inputs = derive_inputs("mcp", params, plan, qualifiers=input_qualifiers(namespace), variables=self.variables)
         return replace(common, plan=plan, inputs=inputs)
 
     def prompt(self, raw: Mapping[str, Any], path: FieldPath) -> McpPrompt | None:

@@ -33,6 +33,15 @@ from .model import (
 from .reader import Reader
 from .templates import compile_template
 
+INPUT_QUALIFIERS = ("rest", "tools")
+"""Qualifiers that always name an operation's own inputs: ``{{rest.x}}``, ``{{tools.x}}``."""
+
+
+def input_qualifiers(*namespaces: str) -> tuple[str, ...]:
+    """What names an operation's inputs in templates and ``with``: ``rest``, ``tools`` and the
+    namespaces it belongs to (its exposes block; an aggregate function's namespace)."""
+    return (*INPUT_QUALIFIERS, *(n for n in namespaces if n))
+
 
 def with_value(raw: Any, qualifiers: Collection[str], inputs: Collection[str], steps: Collection[str]) -> WithValue:
     """What one ``with`` value means.

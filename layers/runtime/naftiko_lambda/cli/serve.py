@@ -22,7 +22,7 @@ from ..addresses import is_loopback
 from ..capability.load import load_capabilities
 from ..deadline import DEFAULT_CEILING_S
 from ..exposes.mcp.security import MIN_TOKEN_CHARS
-from ..settings import Settings, env_suffix
+from ..settings import Settings, base_uri_variable
 from .guard import refusal
 from .lambda_events import function_url_event, lambda_response, rest_event
 from .sandbox import SANDBOX_TOKEN, Sandbox
@@ -55,7 +55,7 @@ def prepare_environ(
             env[key] = SANDBOX_TOKEN
         for capability in capabilities:
             for namespace in capability.consumes:
-                env["UPSTREAM_BASE_URI_" + env_suffix(namespace)] = f"{base_url}/_sandbox/{namespace}"
+                env[base_uri_variable(namespace)] = f"{base_url}/_sandbox/{namespace}"
     return env, use_sandbox
 
 

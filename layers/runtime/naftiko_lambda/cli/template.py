@@ -18,9 +18,8 @@ from typing import Any
 from ..capability.binds import is_reserved
 from ..capability.load import load_capabilities
 from ..capability.model import Capability
-from ..exposes.idempotency import WINDOW_S
-from ..invoke import base_uri_variable
-from ..settings import env_suffix
+from ..runner.idempotency import WINDOW_S
+from ..settings import base_uri_variable, secret_variable
 
 RUNTIME = "python3.13"
 FUNCTION_TIMEOUT_S = 28
@@ -337,7 +336,7 @@ def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
                 "SecretString": json.dumps(dict.fromkeys(keys, PLACEHOLDER), sort_keys=True),
             },
         }
-        secret_env = "CAPABILITY_SECRET_" + env_suffix(capability.name)
+        secret_env = secret_variable(capability.name)
         policy = {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": _secret_arn(cid)}}
         resources[f"{cid}Function"] = {
             "Type": "AWS::Serverless::Function",

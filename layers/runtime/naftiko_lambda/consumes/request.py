@@ -19,7 +19,7 @@ from ..addresses import is_loopback
 from ..capability.model import ConsumedOperation, Json, Param, RequestBody
 from ..capability.templates import Template, compile_template
 from ..errors import CredentialError, InvocationError
-from .bind import MISSING, Scope, as_text, lookup
+from .values import MISSING, Credentials, Values, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _BAD_HEADER = re.compile(r"[\r\n\x00]")
@@ -61,7 +61,7 @@ def check_upstream_url(url: str) -> str:
     raise ValueError("must be an absolute https:// URL (http:// only for a loopback host)")
 
 
-def resolve_base_uri(template: Template, scope: Scope, override: str | None, operation: str) -> str:
+def resolve_base_uri(template: Template, credentials: Credentials, override: str | None, operation: str) -> str:
     """The upstream base URI: the override, or the spec's ``baseUri`` with its variables filled.
 
     Variables are read from bind variables and the environment only, never from a caller's
@@ -76,7 +76,7 @@ def resolve_base_uri(template: Template, scope: Scope, override: str | None, ope
         if isinstance(part, str):
             parts.append(part)
             continue
-        text = as_text(scope.credentials.get(part.name))  # CredentialError names it when unset
+        text = as_text(credentials.get(part.name))  # CredentialError names it when unset
         if index == 0 and "://" in text:
             try:
                 parts.append(check_upstream_url(text.rstrip("/")))
@@ -102,7 +102,7 @@ WHOLE_BODY = "body"
 
 
 def build_request(
-    operation: ConsumedOperation, scope: Scope, base_uri: str, *, op_name: str | None = None
+    operation: ConsumedOperation, values: Values, base_uri: str, *, op_name: str | None = None
 ) -> UpstreamRequest:
     """Build the upstream request. Raises InvocationError naming a missing or unusable argument.
 
@@ -111,7 +111,7 @@ def build_request(
     parameter with no value is left out: required inputs are enforced on the exposed side.
     """
     name = op_name or operation.ref
-    path = _build_path(operation, scope, name)
+    path = _build_path(operation, values, name)
     query: list[tuple[str, str]] = []
     headers: list[tuple[str, str]] = []
     cookies: list[str] = []
@@ -122,12 +122,12 @@ def build_request(
     for param in operation.params:
         if param.location == "path" or param.name.lower() in placeholders:
             continue
-        value = _param_value(param, scope)
+        value = _param_value(param, values)
         if value is MISSING or value is None:
             continue
         if param.location == "query":
-            values = value if isinstance(value, list) else [value]
-            query.extend((param.name, as_text(v)) for v in values)
+            items = value if isinstance(value, list) else [value]
+            query.extend((param.name, as_text(v)) for v in items)
         elif param.location == "header":
             if param.name.lower() != "authorization":  # upstream auth comes from the consumes block only
                 headers.append((param.name, header_value(value, name, param.name)))
@@ -142,7 +142,7 @@ def build_request(
     body: bytes | None = None
     content_type: str | None = None
     if operation.body is not None:
-        body, content_type = render_body(operation.body, scope, name)
+        body, content_type = render_body(operation.body, values, name)
     elif whole is not MISSING or fields:
         payload = _plain(whole) if whole is not MISSING else {}
         if fields:
@@ -177,25 +177,25 @@ def _plain(value: Json) -> Json:
     return value.reveal() if hasattr(value, "reveal") else value
 
 
-def _param_value(param: Param, scope: Scope) -> Json:
-    value = lookup(scope.arguments, param.name)
+def _param_value(param: Param, values: Values) -> Json:
+    value = lookup(values.arguments, param.name)
     if value is MISSING and param.value is not None:
-        value = scope.value(param.value)
+        value = values.value(param.value)
     return value
 
 
-def _build_path(operation: ConsumedOperation, scope: Scope, name: str) -> str:
+def _build_path(operation: ConsumedOperation, values: Values, name: str) -> str:
     out = []
     for part in operation.path.parts:
         if isinstance(part, str):
             out.append(part)
             continue
-        value = lookup(scope.arguments, part.name)
+        value = lookup(values.arguments, part.name)
         param = operation.param(part.name)
         if value is MISSING and param is not None and param.value is not None:
-            value = scope.value(param.value)
+            value = values.value(param.value)
         if value is MISSING and part.qualifier is not None:
-            value = scope.resolve(part)
+            value = values.resolve(part)
         if value is MISSING or value is None:
             raise InvocationError(name, part.name, "is required (path parameter)")
         try:
@@ -205,13 +205,13 @@ def _build_path(operation: ConsumedOperation, scope: Scope, name: str) -> str:
     return "".join(out)
 
 
-def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]:
+def render_body(body: RequestBody, values: Values, name: str) -> tuple[bytes, str]:
     """A ``body:`` template -> (bytes, content type)."""
     kind, data = body.kind, body.data
     if (kind in ("json", "raw") and not isinstance(data, str)) or (kind == "json" and data is None):
-        return json.dumps(_render_tree(data, scope)).encode(), "application/json"
+        return json.dumps(_render_tree(data, values)).encode(), "application/json"
     if kind == "json" or (kind == "raw" and _looks_json(data)):
-        text = render_json_text(_compile(data), scope)
+        text = render_json_text(_compile(data), values)
         try:
             json.loads(text)
         except ValueError as exc:
@@ -219,28 +219,28 @@ def render_body(body: RequestBody, scope: Scope, name: str) -> tuple[bytes, str]
         return text.encode(), "application/json"
     if kind == "form":
         if isinstance(data, Mapping):
-            pairs = [(k, as_text(v)) for k, v in _render_tree(data, scope).items() if v is not None]
+            pairs = [(k, as_text(v)) for k, v in _render_tree(data, values).items() if v is not None]
             return urlencode(pairs).encode(), "application/x-www-form-urlencoded"
-        form = scope.render(_compile(str(data)), escape=lambda s: quote(s, safe=""))
+        form = values.render(_compile(str(data)), escape=lambda s: quote(s, safe=""))
         return (form or "").encode(), "application/x-www-form-urlencoded"
     if kind == "multipart":
         from urllib3 import encode_multipart_formdata
 
-        fields = {k: as_text(v) for k, v in _render_tree(dict(data or {}), scope).items() if v is not None}
+        fields = {k: as_text(v) for k, v in _render_tree(dict(data or {}), values).items() if v is not None}
         payload, content_type = encode_multipart_formdata(fields)
         return payload, content_type
     if kind == "yaml":
         import yaml
 
-        return yaml.safe_dump(_render_tree(data, scope)).encode(), "application/yaml"
+        return yaml.safe_dump(_render_tree(data, values)).encode(), "application/yaml"
     types = {"xml": "application/xml", "sparql": "application/sparql-query"}
     if isinstance(data, Mapping):  # some files give text bodies as a mapping: send it as JSON
-        return json.dumps(_render_tree(data, scope)).encode(), "application/json"
-    rendered = scope.render(_compile(str(data or "")))
+        return json.dumps(_render_tree(data, values)).encode(), "application/json"
+    rendered = values.render(_compile(str(data or "")))
     return (rendered or "").encode(), types.get(kind, "text/plain")
 
 
-def render_json_text(template: Template, scope: Scope) -> str:
+def render_json_text(template: Template, values: Values) -> str:
     """Render a JSON text template, each placeholder as its JSON type where JSON is being built.
 
     Inside a JSON string (``"{{name}}"``) a value renders as escaped text (a missing one as
@@ -260,7 +260,7 @@ def render_json_text(template: Template, scope: Scope) -> str:
                 elif char == '"':
                     in_string = not in_string
             continue
-        value = scope.resolve(part)
+        value = values.resolve(part)
         missing = value is MISSING or value is None
         if in_string:
             out.append("" if missing else json.dumps(as_text(value))[1:-1])
@@ -278,7 +278,7 @@ def _compile(text: str) -> Template:
     return compile_template(text)
 
 
-def _render_tree(node: Any, scope: Scope) -> Any:
+def _render_tree(node: Any, values: Values) -> Any:
     """Render every string in a JSON tree; a string that is exactly ``{{x}}`` keeps x's type.
 
     A key whose value is missing (an optional input left out) is dropped.
@@ -286,12 +286,12 @@ def _render_tree(node: Any, scope: Scope) -> Any:
     if isinstance(node, Mapping):
         out = {}
         for key, value in node.items():
-            rendered = _render_tree(value, scope)
+            rendered = _render_tree(value, values)
             if rendered is not MISSING:
                 out[key] = rendered
         return out
     if isinstance(node, list):
-        return [v for v in (_render_tree(item, scope) for item in node) if v is not MISSING]
+        return [v for v in (_render_tree(item, values) for item in node) if v is not MISSING]
     if isinstance(node, str) and "{{" in node:
-        return scope.value(_compile(node))
+        return values.value(_compile(node))
     return node

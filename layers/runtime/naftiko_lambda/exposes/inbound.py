@@ -11,8 +11,7 @@ import hmac
 from collections.abc import Mapping
 
 from ..capability.model import Auth
-from ..consumes.auth import field_value, key_name
-from ..consumes.bind import Scope
+from ..runner.scope import Scope
 
 
 def _equal(given: str, expected: str) -> bool:
@@ -26,7 +25,7 @@ def is_authorized(auth: Auth, headers: Mapping[str, str], query: Mapping[str, st
     """
 
     def expected(field: str) -> str:
-        return field_value(auth, field, scope)
+        return scope.auth_field(auth, field)
 
     header = headers.get("authorization", "")
     if auth.type == "bearer":
@@ -45,7 +44,7 @@ def is_authorized(auth: Auth, headers: Mapping[str, str], query: Mapping[str, st
         ok_password = _equal(password, expected("password"))
         return ok_user and ok_password
     if auth.type == "apikey":
-        name = key_name(auth, scope)
+        name = scope.auth_key_name(auth)
         given = query.get(name) if auth.placement == "query" else headers.get(name.lower())
         return given is not None and given != "" and _equal(given, expected("value"))
     return False

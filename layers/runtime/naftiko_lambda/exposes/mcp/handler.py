@@ -7,12 +7,11 @@ only and loads each capability on first use; without it, every capability (catal
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
+from ..oauth import ResourceServer
 from .catalog import Catalog
 from .http import McpHttpApp
 from .security import MIN_TOKEN_CHARS, BearerTokens
@@ -25,17 +24,22 @@ def build_mcp_app(
 
     ``min_token_chars`` is lowered only by `serve`, for a developer's own short local token.
     """
-    folder = Path(settings.get("CAPABILITIES_DIR") or "capabilities")
-    if not folder.is_absolute():
-        folder = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / folder
-    catalog = Catalog.open(folder)
-    mode = (settings.get("MCP_AUTH") or "bearer").lower()
+    catalog = Catalog.open(settings.capabilities_dir())
     tokens, oauth = None, None
-    if mode == "oauth2":
-        oauth = settings.mcp_oauth()
-    elif mode != "none":
+    if settings.mcp_auth == "oauth2":
+        found = settings.mcp_oauth()
+        oauth = ResourceServer(
+            issuer=found.issuer,
+            resource=found.resource,
+            audiences=tuple(a for a in (found.audience, found.resource) if a),
+            scopes=found.scopes,
+            introspection=found.introspection,
+            client_variables=found.client_variables,
+            cognito=found.cognito,
+        )
+    elif settings.mcp_auth != "none":
         tokens = BearerTokens.from_setting(
-            settings.get("MCP_BEARER_TOKENS"), settings.get("MCP_TOKENS_SECRET") or None, min_chars=min_token_chars
+            settings.mcp_bearer_tokens, settings.mcp_tokens_secret, min_chars=min_token_chars
         )
     if security_settings is None:
         from mcp.server.transport_security import TransportSecuritySettings
@@ -48,7 +52,7 @@ def build_mcp_app(
         settings.runtime(),
         tokens=tokens,
         oauth=oauth,
-        environ=settings.environ,
+        variable=settings.variable,
         security_settings=security_settings,
     )
 

@@ -24,12 +24,12 @@ from urllib.parse import parse_qsl, urlsplit
 from ... import deadline
 from ...addresses import is_loopback
 from ...capability.model import Capability, Plan
-from ...consumes.bind import make_scope
 from ...deadline import Deadline
 from ...errors import CredentialError, Unauthorized
-from ...invoke import Runtime
 from ...observability import current_request_id, logger
-from ..idempotency import caller_identity, current_caller
+from ...runner.idempotency import caller_identity, current_caller
+from ...runner.runtime import Runtime
+from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from ..oauth import challenge as oauth_challenge
@@ -64,14 +64,14 @@ class McpHttpApp:
         *,
         tokens: BearerTokens | None,
         oauth: ResourceServer | None = None,
-        environ: Mapping[str, str] | None = None,
+        variable: Callable[[str], str | None] = lambda name: None,
         security_settings: Any = None,
     ) -> None:
         self.catalog = catalog  # the capabilities served, loaded on first use (catalog.py)
         self.runtime = runtime
         self.tokens = tokens  # static bearer tokens; None with MCP_AUTH=oauth2 or MCP_AUTH=none
         self.oauth = oauth  # the deployment's resource server (MCP_AUTH=oauth2)
-        self.environ = environ or {}  # its introspection client credentials, when it introspects
+        self.variable = variable  # its introspection client credentials, when it introspects (settings)
         self._validators: dict[ResourceServer, Validator] = {}  # their caches live while warm
         self.security_settings = security_settings
         # Endpoint tables and servers are built on first use, then kept for the warm process.
@@ -201,10 +201,10 @@ class McpHttpApp:
                 def read(key: str) -> str:
                     return str(source.get(key).reveal())
             else:
-                environ = self.environ
+                variable = self.variable
 
                 def read(key: str) -> str:
-                    value = environ.get(key)
+                    value = variable(key)
                     if not value:
                         raise CredentialError(key, "not configured: set the environment variable")
                     return value

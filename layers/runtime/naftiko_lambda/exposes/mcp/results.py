@@ -11,8 +11,8 @@ import json
 import mcp_types as types
 
 from ...capability.model import Json
-from ...consumes.response import Outcome
 from ...errors import CredentialError, InvocationError, NaftikoError, UpstreamError
+from ...runner.outputs import Outcome
 
 MAX_TEXT_CHARS = 200_000
 """Longest text copy of a result (characters); the structured content is never cut."""

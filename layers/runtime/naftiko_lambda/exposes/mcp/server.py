@@ -18,11 +18,11 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 
 from ... import deadline
-from ...consumes.response import Outcome
-from ...errors import InvocationError, NaftikoError, UpstreamError
-from ...invoke import Runtime
+from ...errors import IdempotencyError, InvocationError, NaftikoError, UpstreamError
 from ...observability import current_request_id, logger
-from ..idempotency import KEY_ARGUMENT, Answer, IdempotencyError, check_key, current_caller, fingerprint, settled
+from ...runner.idempotency import KEY_ARGUMENT, Answer, check_key, current_caller, fingerprint, settled
+from ...runner.outputs import Outcome
+from ...runner.runtime import Runtime
 from ..inputs import check_inputs
 from . import resources as res
 from . import workers
@@ -136,13 +136,15 @@ def _keyed(
     """
 
     def execute() -> Answer:
+        effects: list[str] = []  # what may have changed upstream, if it fails (settled reads it)
         try:
-            outcome = runtime.call(entry.capability, entry.operation, inputs, limit)
+            outcome = runtime.call(entry.capability, entry.operation, inputs, limit, effects)
         except NaftikoError as exc:
-            return Answer(500, failure(exc).structured_content, final=settled(exc))
+            return Answer(500, failure(exc).structured_content, final=settled(exc, effects))
         except Exception as exc:  # a fault of ours, maybe after the write: kept by the same rule
             message = _logged_internal_error("on_call_tool")
-            return Answer(500, {"error": "InternalError", "status": 500, "message": message}, final=settled(exc))
+            detail = {"error": "InternalError", "status": 500, "message": message}
+            return Answer(500, detail, final=settled(exc, effects))
         return Answer(outcome.status, {"data": outcome.data})
 
     operation = entry.operation

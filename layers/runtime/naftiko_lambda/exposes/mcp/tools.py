@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
-from ..idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
+from ...runner.idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
 from ..schemas import input_schema, tool_output_schema
 
 SEPARATOR = "__"

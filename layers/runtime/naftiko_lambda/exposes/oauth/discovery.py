@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ...deadline import Deadline
 from ...errors import CredentialError
-from .fetch import Fetcher
+from ...runner.fetch import Fetcher
 
 METADATA_TTL_S = 3600
 """How long discovered metadata is reused (seconds)."""

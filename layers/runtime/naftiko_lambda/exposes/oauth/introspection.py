@@ -14,8 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...deadline import Deadline
+from ...runner.fetch import Fetcher
 from .discovery import Metadata
-from .fetch import Fetcher
 from .jwt_check import invalid
 
 CACHE_S = 60

@@ -17,8 +17,8 @@ from typing import Any
 from ...deadline import Deadline
 from ...errors import CredentialError
 from ...observability import logger
+from ...runner.fetch import Fetcher
 from .discovery import METADATA_TTL_S, Metadata
-from .fetch import Fetcher
 
 KEY_REFRESH_S = 60
 """Least time between two key-set fetches caused by unknown key ids (seconds)."""

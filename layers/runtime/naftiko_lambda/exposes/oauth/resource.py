@@ -19,10 +19,10 @@ class ResourceServer:
     token may name, the ``scopes`` it must carry, whether it is introspected, and where the
     introspection client's credentials are read.
 
-    ``cognito``: the issuer is Amazon Cognito, whose access tokens carry no ``aud``: there (and
-    only there) a ``client_id`` naming the audience stands in for it, on a token whose
-    ``token_use`` is ``access``. True for an issuer on a Cognito host, or when the deployment
-    says so (MCP_OAUTH_COGNITO).
+    ``cognito``: the deployment says the issuer is Amazon Cognito (MCP_OAUTH_COGNITO), as an
+    issuer on a Cognito host is anyway. Cognito access tokens carry no ``aud``: there (and only
+    there) a ``client_id`` naming the audience stands in for it, on a token whose ``token_use``
+    is ``access`` (``client_id_is_audience``).
     """
 
     issuer: str
@@ -46,8 +46,11 @@ class ResourceServer:
             scopes=auth.scopes,
             introspection=auth.text("tokenValidation") == "introspection",
             token_endpoint=auth.text("tokenEndpoint"),
-            cognito=is_cognito(issuer),
         )
+
+    @property
+    def client_id_is_audience(self) -> bool:
+        return self.cognito or is_cognito(self.issuer)
 
 
 def is_cognito(issuer: str) -> bool:

@@ -13,8 +13,8 @@ from typing import Any
 
 from ...deadline import Deadline, now_or_default
 from ...errors import CredentialError, Unauthorized
+from ...runner.fetch import Fetcher
 from .discovery import Metadata
-from .fetch import Fetcher
 from .introspection import Introspector
 from .jwt_check import invalid, verify
 from .keys import KeySet
@@ -79,7 +79,7 @@ class Validator:
             return
         audience = claims.get("aud")
         named = [audience] if isinstance(audience, str) else list(audience) if isinstance(audience, list) else []
-        if audience is None and self.server.cognito and claims.get("token_use") == "access":
+        if audience is None and self.server.client_id_is_audience and claims.get("token_use") == "access":
             named = [claims.get("client_id")]  # Amazon Cognito access tokens carry client_id, not aud
         if not any(isinstance(a, str) and a in self.server.audiences for a in named):
             raise invalid("the token is not meant for this server (aud)")

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...capability.model import Capability
-from ...invoke import Runtime
 from ...observability import current_request_id, logger
+from ...runner.runtime import Runtime
 from .endpoint import operation_endpoint
 from .gateway import server_url, stage_prefix
 from .problems import problem

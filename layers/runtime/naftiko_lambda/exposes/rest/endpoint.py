@@ -23,11 +23,11 @@ from starlette.responses import JSONResponse, Response
 
 from ... import deadline
 from ...capability.model import Auth, Capability, Json, Plan
-from ...consumes.bind import make_scope
-from ...errors import NaftikoError, Unauthorized
-from ...invoke import Runtime
+from ...errors import IdempotencyError, NaftikoError, Unauthorized
 from ...observability import current_request_id, logger
-from ..idempotency import Answer, IdempotencyError, caller_identity, check_key, fingerprint, honours_header, settled
+from ...runner.idempotency import Answer, caller_identity, check_key, fingerprint, honours_header, settled
+from ...runner.runtime import Runtime
+from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator
 from ..oauth import challenge as oauth_challenge
@@ -153,12 +153,13 @@ def _run(
     capability: Capability, runtime: Runtime, entry: RestEntry, inputs: dict[str, Json], limit: deadline.Deadline | None
 ) -> Answer:
     """Run a keyed write; its answer says whether it is kept for the key (idempotency.settled)."""
+    effects: list[str] = []  # what may have changed upstream, if it fails (settled reads it)
     try:
-        outcome = runtime.call(capability, entry.operation, inputs, limit)
+        outcome = runtime.call(capability, entry.operation, inputs, limit, effects)
     except Exception as exc:
         response = problem_for(exc) if isinstance(exc, NaftikoError) else _internal(capability, entry)
         body = json.loads(bytes(response.body))
-        return Answer(response.status_code, body, {"content-type": PROBLEM_TYPE}, final=settled(exc))
+        return Answer(response.status_code, body, {"content-type": PROBLEM_TYPE}, final=settled(exc, effects))
     return Answer(outcome.status, outcome.data)
 
 

@@ -6,9 +6,6 @@ Built once per cold start (module import), reused by every warm invocation.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from ...capability.load import load_capability
 from ...deadline import DEFAULT_CEILING_S
 from ...settings import Settings
@@ -18,15 +15,9 @@ from .app import build_app
 
 def create_handler(settings: Settings, *, ceiling_s: float = DEFAULT_CEILING_S) -> LambdaHandler:
     """A Mangum handler for the capability file named by the settings (CAPABILITY_FILE)."""
-    name = settings.get("CAPABILITY_FILE")
-    if not name:
-        raise RuntimeError("CAPABILITY_FILE is not set: it names the capability spec this function serves")
-    path = Path(name)
-    if not path.is_absolute():
-        path = Path(settings.get("LAMBDA_TASK_ROOT") or os.getcwd()) / path
-    capability = load_capability(path)
+    capability = load_capability(settings.capability_file())
     report_unserved((capability,))
-    app = build_app(capability, settings.runtime((capability,)), api_key_required=settings.rest_api_key_required)
+    app = build_app(capability, settings.runtime(), api_key_required=settings.rest_api_key_required)
     return wrap(app, tracing=settings.tracing, ceiling_s=ceiling_s)
 
 

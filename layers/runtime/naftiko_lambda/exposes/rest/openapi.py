@@ -12,7 +12,7 @@ from typing import Any
 
 from ...capability.model import Auth, Capability, Input
 from ...capability.templates import route_path
-from ..idempotency import MAX_KEY_CHARS, honours_header
+from ...runner.idempotency import MAX_KEY_CHARS, honours_header
 from ..schemas import input_property, result_schema
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}

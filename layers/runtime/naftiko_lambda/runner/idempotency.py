@@ -32,13 +32,13 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..capability.model import Capability, ExposedOperation
 from ..deadline import Deadline, now_or_default
-from ..errors import NaftikoError, UpstreamError
+from ..errors import IdempotencyError, UpstreamError
 from ..observability import logger
 
 WINDOW_S = 24 * 3600
@@ -82,12 +82,16 @@ def honours_header(capability: Capability, operation: ExposedOperation) -> bool:
     return operation.method in WRITE_METHODS or _non_idempotent(capability, operation)
 
 
-def settled(exc: BaseException) -> bool:
-    """Whether a failed write's answer is kept for its key (see the module docstring)."""
+def settled(exc: BaseException, effects: Sequence[str] | None = None) -> bool:
+    """Whether a failed write's answer is kept for its key (see the module docstring).
+
+    ``effects``: the calls of the failed run that may have changed something upstream (steps.run
+    notes them); None when it is not known, which counts as "it may have".
+    """
     status = exc.status if type(exc) is UpstreamError else None
     if status is not None and 400 <= status < 500 and status not in NOT_ACTED_ON:
         return True  # the upstream's answer to this request: a retry would get it again
-    return bool(getattr(exc, "effects_possible", True))  # invoke.run says; unknown: assume it may have
+    return True if effects is None else bool(effects)
 
 
 current_caller: contextvars.ContextVar[str] = contextvars.ContextVar("idempotency_caller", default="")
@@ -103,16 +107,6 @@ def caller_identity(*parts: str | None) -> str:
 def fingerprint(*parts: object) -> str:
     """What makes two requests the same request, hashed (canonical JSON of the parts)."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-class IdempotencyError(NaftikoError):
-    """The key cannot be honoured now: 409 (in progress), 422 (another request), 503 (no store)."""
-
-    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
-        self.status = status
-        self.retry_after = retry_after
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)

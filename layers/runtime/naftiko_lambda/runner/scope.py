@@ -1,37 +1,24 @@
-"""Inputs, earlier steps' outputs and ``with`` -> arguments of a consumed operation; templates -> values (pure).
+"""Scope: what a template or ``with`` value sees during one invocation; and the binding of a call's
+arguments from it (pure).
 
 A compiled ``with`` value (capability/plan.py decides which) is evaluated here: an input
 reference reads the caller's input (matched case-insensitively, so ``{orgid}`` feeds ``orgId``),
 a step reference reads an earlier step's output, a template is rendered, a literal is itself.
+A Scope is the ``Values`` consumes/ builds requests from.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
-from ..capability.model import BoundVariable, CallStep, Capability, InputRef, Json, Plan, StepRef
+from ..capability.binds import bind_qualifiers
+from ..capability.model import Auth, BoundVariable, CallStep, Capability, InputRef, Json, Plan, StepRef
+from ..capability.plan import input_qualifiers
 from ..capability.templates import Template, Var
-
-MISSING: Any = object()
-"""A variable with no value: an optional input the caller left out."""
-
-
-class Credentials(Protocol):
-    def get(self, key: str) -> Any: ...  # -> Secret; raises CredentialError
-
-
-def lookup(values: Mapping[str, Json], name: str) -> Json:
-    """``values[name]``, else the case-insensitive match, else MISSING."""
-    if name in values:
-        return values[name]
-    lowered = name.lower()
-    for key, value in values.items():
-        if key.lower() == lowered:
-            return value
-    return MISSING
+from ..consumes.auth import field_value, key_name
+from ..consumes.values import MISSING, Credentials, as_text, lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +59,7 @@ class Scope:
                 return MISSING  # an optional argument the caller left out, not a bound variable
         return self.credentials.get(var.name)
 
-    def render(self, template: Template, escape: Any = str) -> str | None:
+    def render(self, template: Template, escape: Callable[[str], str] = str) -> str | None:
         """Render to text; None when any variable is MISSING (the whole value is then left out)."""
         out = []
         for part in template.parts:
@@ -122,16 +109,19 @@ class Scope:
             return self.value(value)
         return value
 
+    def for_credentials(self) -> Scope:
+        """This scope for an authentication block: credentials are bound variables, so an input
+        the caller left out never stands in for one (an optional input "api_key" must not hide
+        the environment's API_KEY)."""
+        return replace(self, omitted_inputs=frozenset())
 
-def as_text(value: Json) -> str:
-    """How a value travels in a URL, header or text body: ``True`` -> ``true``, objects as JSON."""
-    if hasattr(value, "reveal"):
-        return str(value.reveal())
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+    def auth_field(self, auth: Auth, name: str) -> str:
+        """The text of an authentication block's field. Raises CredentialError when it is unset."""
+        return field_value(auth, name, self)
+
+    def auth_key_name(self, auth: Auth) -> str:
+        """The header or query parameter an apikey block names (``X-API-Key`` when it names none)."""
+        return key_name(auth, self)
 
 
 def make_scope(
@@ -147,8 +137,8 @@ def make_scope(
     return Scope(
         inputs=inputs,
         credentials=credentials,
-        input_qualifiers=plan.qualifiers | {"rest", "tools"},
-        bind_qualifiers=frozenset(capability.bind_namespaces | {"env"}),
+        input_qualifiers=plan.qualifiers | frozenset(input_qualifiers()),
+        bind_qualifiers=bind_qualifiers(capability),
         binds=capability.binds,
         argument_names=frozenset(names),
         omitted_inputs=frozenset(k.lower() for k in declared if k not in inputs),

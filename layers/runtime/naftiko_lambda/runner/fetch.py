@@ -1,9 +1,11 @@
-"""One HTTP exchange with the authorization server: short, bounded, and failures remembered.
+"""One HTTP exchange outside a plan (an OAuth authorization server's metadata, keys, introspection):
+short, bounded, and failures remembered.
 
 Every fetch goes through the transport (so it stays inside the invocation's deadline) and takes
-at most FETCH_S: a hanging JWKS or metadata endpoint must not hold every request for the read
-timeout. A fetch that failed is remembered for FAILURE_TTL_S, so the requests that follow fail
-fast (a 503) instead of each waiting on the same dead endpoint. Answers must be JSON objects.
+at most FETCH_S: a hanging endpoint must not hold every request for the read timeout. A fetch
+that failed is remembered for FAILURE_TTL_S, so the requests that follow fail fast (a 503)
+instead of each waiting on the same dead endpoint. Answers must be JSON objects. Failures are
+CredentialErrors naming ``issuer`` (whom the endpoints belong to).
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from ...consumes.request import UpstreamRequest, check_upstream_url
-from ...deadline import Deadline
-from ...errors import CredentialError, NaftikoError
+from ..consumes.request import UpstreamRequest, check_upstream_url
+from ..deadline import Deadline
+from ..errors import CredentialError, NaftikoError
 
 FETCH_S = 5.0
 """Longest one fetch from the authorization server may take (seconds)."""

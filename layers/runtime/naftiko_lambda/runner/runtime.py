@@ -1,0 +1,80 @@
+"""Runtime: what the runner needs besides the capability, built once per cold start by an entry.
+
+Holds the seams the runner talks through (seams.py), one credential source per capability and
+the idempotency guard. ``Runtime.call`` is the one call both adapters make: steps.run plus one
+log line, one metric set and one trace span per invocation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..capability.model import Capability, Json
+from ..deadline import Deadline
+from ..errors import NaftikoError, UpstreamError
+from ..observability import record_upstream_call, upstream_span
+from .idempotency import Guard
+from .outputs import Outcome
+from .seams import RefreshableCredentials, Transport, Upstreams
+from .steps import Runnable, run
+
+
+@dataclass
+class Runtime:
+    """What run() needs besides the capability, built once per cold start by the entry.
+
+    Holds the transport, the base URI overrides, one credential source per capability (created
+    on first use, then reused so its secret cache lives across warm invocations) and the guard
+    that runs writes under their idempotency key.
+    """
+
+    transport: Transport
+    upstreams: Upstreams
+    credentials_factory: Callable[[Capability], RefreshableCredentials]
+    idempotency: Guard = field(default_factory=Guard)
+    _credentials: dict[str, RefreshableCredentials] = field(default_factory=dict)
+
+    def credentials_for(self, capability: Capability) -> RefreshableCredentials:
+        found = self._credentials.get(capability.name)
+        if found is None:
+            found = self._credentials[capability.name] = self.credentials_factory(capability)
+        return found
+
+    def call(
+        self,
+        capability: Capability,
+        operation: Runnable,
+        inputs: Mapping[str, Json],
+        deadline: Deadline | None = None,
+        effects: list[str] | None = None,
+    ) -> Outcome:
+        """run() plus one structured log line per invocation (never the arguments or headers),
+        naming what ran: the consumed ``ns.operation`` of a single call, else the operation.
+        ``effects`` collects the calls that may have changed something upstream (steps.run)."""
+        target = getattr(operation, "target", None) or f"resource:{operation.name}"
+        started = time.perf_counter()
+        status: int | str = "error"
+        try:
+            with upstream_span(capability.name, target):
+                outcome = run(
+                    capability,
+                    operation,
+                    inputs,
+                    credentials=self.credentials_for(capability),
+                    transport=self.transport,
+                    upstreams=self.upstreams,
+                    deadline=deadline,
+                    effects=effects,
+                )
+            status = outcome.status
+            return outcome
+        except UpstreamError as exc:
+            status = exc.status or type(exc).__name__
+            raise
+        except NaftikoError as exc:
+            status = type(exc).__name__
+            raise
+        finally:
+            record_upstream_call(capability.name, target, status, time.perf_counter() - started)
