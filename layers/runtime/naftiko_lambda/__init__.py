@@ -1,7 +1,7 @@
 """naftiko-lambda: serve Naftiko capability specs as REST APIs and MCP tools on AWS Lambda.
 
-The flow: capability/ (file -> model) -> exposes/ (HTTP request or tool call -> inputs) -> invoke.run
--> consumes/ (bind, request, auth, transport, response) -> Outcome -> back through the adapter.
+The flow: capability/ (file -> model) -> exposes/ (HTTP request or tool call -> inputs) -> runner/ run
+-> consumes/ (request, auth, transport, response) -> Outcome -> back through the adapter.
 
 Public names are imported lazily (PEP 562) so that ``import naftiko_lambda.capability.load`` does not
 pull in requests or the adapters: every module a cold start skips is time saved.

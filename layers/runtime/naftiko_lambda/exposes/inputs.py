@@ -11,13 +11,10 @@ from collections.abc import Mapping
 
 from ..capability.model import Input, Json
 from ..errors import InvocationError
-
-# -- checking ------------------------------------------------------------------------------
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
+from ..runner.values import as_boolean
 
 
-def coerce(item: Input, value: Json, operation: str, *, from_text: bool) -> Json:
+def check_value(item: Input, value: Json, operation: str, *, from_text: bool) -> Json:
     """Check ``value`` against the input's type; text from a URL is converted first.
 
     Raises InvocationError naming the input and what was expected.
@@ -58,12 +55,10 @@ def _from_text(kind: str, text: str, item: Input, operation: str) -> Json:
                 raise ValueError(text)
             return number
         if kind == "boolean":
-            lowered = text.lower()
-            if lowered in _TRUE:
-                return True
-            if lowered in _FALSE:
-                return False
-            raise ValueError(text)
+            found = as_boolean(text)
+            if found is None:
+                raise ValueError(text)
+            return found
         if kind == "array":
             return [part for part in text.split(",") if part != ""]
         if kind == "object":
@@ -91,11 +86,11 @@ def check_inputs(
     """Checked, typed values for every input given; raises InvocationError for a bad or missing one."""
     values: dict[str, Json] = {}
     for item in inputs:
-        if item.static is not None:  # not the caller's to give: invoke.run fills it
+        if item.static is not None:  # not the caller's to give: the runner fills it
             continue
         if item.name not in raw or raw[item.name] is None:
             if item.required:
                 raise InvocationError(operation, item.name, "is required")
             continue
-        values[item.name] = coerce(item, raw[item.name], operation, from_text=from_text)
+        values[item.name] = check_value(item, raw[item.name], operation, from_text=from_text)
     return values

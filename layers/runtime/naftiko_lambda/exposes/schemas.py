@@ -3,7 +3,7 @@
 Input schemas stay inside what strict gateways accept: no empty ``items``, no null unions, no
 ``default: null``. Output schemas say what the result holds: a typed output (an object with
 ``properties``, an array with ``items``, a scalar) gives a schema whose scalars are nullable
-(upstreams omit fields; consumes/response.py ``coerce`` makes every value fit); an untyped
+(upstreams omit fields; runner/outputs.py ``fit`` makes every value fit); an untyped
 passthrough (``mapping: $.`` with no properties) gives none.
 """
 

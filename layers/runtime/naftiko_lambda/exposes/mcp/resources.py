@@ -1,6 +1,6 @@
 """MCP resources and prompts: listing, URI matching, static files, prompt rendering.
 
-A call-backed resource runs its plan through invoke.run like a tool (resources/read of a
+A call-backed resource runs its plan through the runner like a tool (resources/read of a
 concrete URI that matches a template gives the placeholders' values as inputs). A static
 resource serves the files under its ``location`` folder, each as ``<uri>/<relative path>``;
 files are read here, never outside that folder. Prompts fill ``{{argument}}`` from the

@@ -34,10 +34,10 @@ KEY_PROPERTY = {
 class ToolEntry:
     tool: dict[str, Any]  # what tools/list shows (wire JSON: listed_tool)
     capability: Capability  # what tools/call runs ...
-    operation: ExposedOperation  # ... through invoke.run
+    operation: ExposedOperation  # ... through the runner
     wrapped: bool = False  # structured content is {"result": ...}
     object_schema: bool = False
-    keyed: bool = False  # a write that takes an optional idempotencyKey (../idempotency.py)
+    keyed: bool = False  # a write that takes an optional idempotencyKey (runner/idempotency.py)
 
 
 @dataclass(frozen=True, slots=True)

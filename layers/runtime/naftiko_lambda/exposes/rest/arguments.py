@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from ...capability.model import Input, Json
 from ...errors import InvocationError
-from ..inputs import coerce
+from ..inputs import check_value
 
 MAX_JSON_DEPTH = 64
 """Deepest JSON body accepted (nesting levels); deeper is refused before any work is done."""
@@ -59,14 +59,14 @@ def collect_inputs(
     """
     values: dict[str, Json] = {}
     for item in inputs:
-        if item.static is not None:  # not the caller's to give: invoke.run fills it
+        if item.static is not None:  # not the caller's to give: the runner fills it
             continue
         value, from_text = _read(item, request, body, path_params)
         if value is None:
             if item.required:
                 raise InvocationError(operation, item.name, "is required")
             continue
-        values[item.name] = coerce(item, value, operation, from_text=from_text)
+        values[item.name] = check_value(item, value, operation, from_text=from_text)
     return values
 
 

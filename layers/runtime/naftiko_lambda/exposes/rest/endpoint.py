@@ -2,9 +2,9 @@
 
 Every operation of a capability is served by ``operation_endpoint``: it finds the operation in
 the route table (routes.py), checks the block's inbound authentication (inbound.py, oauth.py),
-reads the inputs (arguments.py), runs the plan on a worker thread (invoke.Runtime.call) and maps
+reads the inputs (arguments.py), runs the plan on a worker thread (runner Runtime.call) and maps
 the outcome or the error (problems.py). A POST or PATCH carrying ``Idempotency-Key`` runs under
-the idempotency guard (../idempotency.py): at most once per key, its final answer replayed.
+the idempotency guard (runner/idempotency.py): at most once per key, its final answer replayed.
 
 Blocking work goes to a thread with ``asyncio.to_thread`` (which carries the context variables:
 the deadline and the request id), not Starlette's ``run_in_threadpool``: that loads anyio's
