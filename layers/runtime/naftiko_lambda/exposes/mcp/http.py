@@ -32,9 +32,9 @@ from ...runner.runtime import Runtime
 from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator, protected_resource_metadata
-from ..oauth import challenge as oauth_challenge
 from . import workers
 from .catalog import Catalog, aggregate_endpoint
+from .results import INTERNAL_ERROR, UNAUTHORIZED, rejection, rpc_error
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
 
@@ -48,10 +48,6 @@ async def _reply(send: Any, status: int, body: Mapping[str, Any], headers: Mappi
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": data})
-
-
-def _error(code: int, message: str) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}
 
 
 class McpHttpApp:
@@ -113,10 +109,10 @@ class McpHttpApp:
         if target is None:
             path = scope["path"]
             message = f"no MCP endpoint at {path}: use /mcp, /mcp/<capability> or /mcp/<capability>/<namespace>"
-            await _reply(send, 404, _error(-32600, message))
+            await _reply(send, 404, rpc_error(-32600, message))
             return
         if scope["method"] != "POST":
-            await _reply(send, 405, _error(-32600, "use POST: this endpoint is stateless"), {"Allow": "POST"})
+            await _reply(send, 405, rpc_error(-32600, "use POST: this endpoint is stateless"), {"Allow": "POST"})
             return
         endpoint = self.endpoint_for(*target)
         assert endpoint is not None
@@ -126,23 +122,20 @@ class McpHttpApp:
                 denied, caller = await workers.run_sync(self._denied, endpoint, scope, limit)
             else:
                 denied, caller = self._denied(endpoint, scope, limit)
-        except CredentialError as exc:  # fail closed, and say why in the log (never a token)
-            logger().error(
-                "MCP credentials unusable", extra={"reason": str(exc), "correlation_id": current_request_id.get()}
-            )
-            await _reply(send, 503, _error(-32603, "the MCP endpoint's credentials are not available"))
-            return
-        except Unauthorized as exc:
-            header = oauth_challenge(exc, _base(scope) + METADATA_PATH + _endpoint_path(target))
-            await _reply(send, exc.status, _error(-32001, exc.message), {"WWW-Authenticate": header})
+        except (CredentialError, Unauthorized) as exc:
+            if isinstance(exc, CredentialError):  # fail closed, and say why in the log (never a token)
+                extra = {"reason": str(exc), "correlation_id": current_request_id.get()}
+                logger().error("MCP credentials unusable", extra=extra)
+            status, body, headers = rejection(exc, _base(scope) + METADATA_PATH + _endpoint_path(target))
+            await _reply(send, status, body, headers)
             return
         except Exception:  # a fault of ours: JSON-RPC with a correlation id, the story in the log
             correlation = current_request_id.get()
             logger().exception("unexpected error checking credentials", extra={"correlation_id": correlation})
-            await _reply(send, 500, _error(-32603, f"internal error (correlation id {correlation})"))
+            await _reply(send, 500, rpc_error(INTERNAL_ERROR, f"internal error (correlation id {correlation})"))
             return
         if denied is not None:
-            await _reply(send, 401, _error(-32001, "credentials are required"), {"WWW-Authenticate": denied})
+            await _reply(send, 401, rpc_error(UNAUTHORIZED, "credentials are required"), {"WWW-Authenticate": denied})
             return
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 

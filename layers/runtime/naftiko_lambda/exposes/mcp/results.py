@@ -1,7 +1,10 @@
-"""Outcome | NaftikoError -> CallToolResult (pure).
+"""Outcome | NaftikoError -> what the MCP endpoint answers, in one table (pure).
 
-Failures of the call (bad arguments, upstream errors, missing credentials) are tool results with
-``isError: true`` that the model can read and act on; protocol faults stay JSON-RPC errors.
+Failures of a tool call (bad arguments, upstream errors, missing credentials, an idempotency
+key that cannot be honoured) are tool results with ``isError: true`` that the model can read
+and act on (``failure``); the same errors of a resource read are JSON-RPC errors
+(``protocol_error``), and those met before the protocol, checking the caller, are HTTP answers
+(``rejection``).
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ from __future__ import annotations
 import json
 
 import mcp_types as types
+from mcp.shared.exceptions import MCPError
 
 from ...capability.model import Json
-from ...errors import CredentialError, InvocationError, NaftikoError, UpstreamError
+from ...errors import CredentialError, IdempotencyError, InvocationError, NaftikoError, Unauthorized, UpstreamError
 from ...runner.outputs import Outcome
+from ..oauth import challenge
 
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+UNAUTHORIZED = -32001
 MAX_TEXT_CHARS = 200_000
 """Longest text copy of a result (characters); the structured content is never cut."""
 
@@ -51,6 +59,10 @@ def failure(exc: NaftikoError) -> types.CallToolResult:
     if isinstance(exc, UpstreamError) and exc.status is not None:
         detail["status"] = exc.status
         detail["body"] = exc.body
+    if isinstance(exc, IdempotencyError):
+        detail["status"] = exc.status
+        if exc.retry_after:
+            detail["retryAfterSeconds"] = exc.retry_after
     if exc.step is not None:
         detail["step"] = exc.step
     return failed(detail)
@@ -61,3 +73,25 @@ def failed(detail: dict[str, Json]) -> types.CallToolResult:
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=_text(detail))], structured_content=detail, is_error=True
     )
+
+
+def protocol_error(exc: NaftikoError) -> MCPError:
+    """A resource read's failure as a JSON-RPC error: bad input -32602, anything else -32603
+    (with the upstream's status and body)."""
+    if isinstance(exc, InvocationError):
+        return MCPError(INVALID_PARAMS, str(exc))
+    data = {"status": exc.status, "body": exc.body} if isinstance(exc, UpstreamError) else None
+    return MCPError(INTERNAL_ERROR, str(exc), data)
+
+
+def rejection(exc: NaftikoError, metadata_url: str) -> tuple[int, dict[str, Json], dict[str, str]]:
+    """(HTTP status, JSON-RPC error body, headers) for a caller refused before the protocol:
+    a missing or refused token (with its challenge), or credentials we cannot read (503)."""
+    if isinstance(exc, Unauthorized):
+        return exc.status, rpc_error(UNAUTHORIZED, exc.message), {"WWW-Authenticate": challenge(exc, metadata_url)}
+    return 503, rpc_error(INTERNAL_ERROR, "the MCP endpoint's credentials are not available"), {}
+
+
+def rpc_error(code: int, message: str) -> dict[str, Json]:
+    """A JSON-RPC error message with no id (it answers a request that never reached the protocol)."""
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}

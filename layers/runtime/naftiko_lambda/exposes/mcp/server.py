@@ -18,7 +18,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 
 from ... import deadline
-from ...errors import IdempotencyError, InvocationError, NaftikoError, UpstreamError
+from ...errors import IdempotencyError, InvocationError, NaftikoError
 from ...observability import current_request_id, logger
 from ...runner.idempotency import KEY_ARGUMENT, Answer, check_key, current_caller, fingerprint, settled
 from ...runner.outputs import Outcome
@@ -27,13 +27,11 @@ from ..inputs import check_inputs
 from . import resources as res
 from . import workers
 from .kept import KeptListings
-from .results import failed, failure, success
+from .results import INTERNAL_ERROR, INVALID_PARAMS, failed, failure, protocol_error, success
 from .tools import Endpoint, ToolEntry
 
 PAGE_SIZE = 50
 """Entries per tools/list, resources/list and prompts/list page."""
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
 REPLAYED_META = "io.naftiko/idempotent-replayed"
 """Set in a tool result's ``_meta`` when it is the stored result of an earlier call with the key."""
 T = TypeVar("T")
@@ -153,10 +151,7 @@ def _keyed(
         check_key(key)
         answer, replayed = runtime.idempotency.run(entry.capability.name, key, same, execute, limit, caller)
     except IdempotencyError as exc:
-        detail: dict[str, Any] = {"error": "IdempotencyError", "status": exc.status, "message": exc.message}
-        if exc.retry_after:
-            detail["retryAfterSeconds"] = exc.retry_after
-        return failed(detail)
+        return failure(exc)
     if answer.omitted:  # kept without its data: the call ran once and is not run again
         message = "this call already ran with this idempotencyKey; its result was too large to keep"
         result = failed({"error": "ResultNotKept", "status": answer.status, "message": message})
@@ -217,11 +212,8 @@ def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
         try:
             inputs = check_inputs(resource.inputs, values, resource.name, from_text=False)
             outcome = await workers.run_sync(runtime.call, entry.capability, resource, inputs, deadline.current.get())
-        except InvocationError as exc:
-            raise MCPError(INVALID_PARAMS, str(exc)) from exc
         except NaftikoError as exc:
-            data = {"status": exc.status, "body": exc.body} if isinstance(exc, UpstreamError) else None
-            raise MCPError(INTERNAL_ERROR, str(exc), data) from exc
+            raise protocol_error(exc) from exc
         return res.contents(resource, uri, outcome.data)
 
     return {

@@ -23,14 +23,13 @@ from starlette.responses import JSONResponse, Response
 
 from ... import deadline
 from ...capability.model import Auth, Capability, Json, Plan
-from ...errors import IdempotencyError, NaftikoError, Unauthorized
+from ...errors import NaftikoError
 from ...observability import current_request_id, logger
 from ...runner.idempotency import Answer, caller_identity, check_key, fingerprint, honours_header, settled
 from ...runner.runtime import Runtime
 from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
 from ..oauth import ResourceServer, Validator
-from ..oauth import challenge as oauth_challenge
 from .arguments import collect_inputs, read_body
 from .problems import PROBLEM_TYPE, problem, problem_for
 from .routes import RestEntry, Router
@@ -38,12 +37,6 @@ from .routes import RestEntry, Router
 MAX_BODY_BYTES = 6 * 1024 * 1024
 """Largest request body accepted (bytes): Lambda's synchronous invocation payload limit."""
 IDEMPOTENCY_HEADER = "idempotency-key"
-IDEMPOTENCY_TITLES = {
-    400: "Bad idempotency key",
-    409: "Request in progress",
-    422: "Idempotency key reused",
-    503: "Idempotency store unavailable",
-}
 
 
 def operation_endpoint(capability: Capability, runtime: Runtime, router: Router) -> Any:
@@ -107,13 +100,6 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
             return await asyncio.to_thread(
                 _respond, capability, runtime, entry, request, body, path_params, name, limit
             )
-        except Unauthorized as exc:
-            header = {"WWW-Authenticate": oauth_challenge(exc, None)}
-            title = "Forbidden" if exc.status == 403 else "Unauthorized"
-            return problem(exc.status, title, exc.message, headers=header)
-        except IdempotencyError as exc:
-            retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
-            return problem(exc.status, IDEMPOTENCY_TITLES[exc.status], exc.message, headers=retry)
         except NaftikoError as exc:
             return problem_for(exc)
         except Exception:

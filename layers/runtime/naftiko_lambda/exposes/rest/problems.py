@@ -1,4 +1,5 @@
-"""NaftikoError -> RFC 9457 problem+json response, in one table."""
+"""NaftikoError -> RFC 9457 problem+json response, in one table (``problem_for``): every error of
+the tree a REST request can meet, with its status, title and the headers it needs."""
 
 from __future__ import annotations
 
@@ -8,13 +9,22 @@ from starlette.responses import JSONResponse
 
 from ...errors import (
     CredentialError,
+    IdempotencyError,
     InvocationError,
     NaftikoError,
+    Unauthorized,
     UpstreamError,
     UpstreamTimeout,
 )
+from ..oauth import challenge
 
 PROBLEM_TYPE = "application/problem+json"
+IDEMPOTENCY_TITLES = {
+    400: "Bad idempotency key",
+    409: "Request in progress",
+    422: "Idempotency key reused",
+    503: "Idempotency store unavailable",
+}
 
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -27,6 +37,12 @@ def problem_for(exc: NaftikoError) -> JSONResponse:
     """The one mapping of the error tree to HTTP (see README, "Errors"); ``step`` names the
     orchestration step that failed, when one did."""
     step = exc.step
+    if isinstance(exc, Unauthorized):
+        title = "Forbidden" if exc.status == 403 else "Unauthorized"
+        return problem(exc.status, title, exc.message, headers={"WWW-Authenticate": challenge(exc, None)})
+    if isinstance(exc, IdempotencyError):
+        retry = {"Retry-After": str(exc.retry_after)} if exc.retry_after else None
+        return problem(exc.status, IDEMPOTENCY_TITLES[exc.status], exc.message, headers=retry)
     if isinstance(exc, InvocationError):
         return problem(400, "Bad request", str(exc), parameter=exc.param, step=step)
     if isinstance(exc, CredentialError):
