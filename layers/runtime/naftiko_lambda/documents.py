@@ -10,6 +10,8 @@ through here, with the same limits:
   stay the text they were, ``!!binary``, ``!!set`` and tags of a file's own are refused, keys are
   text, numbers are finite.
 - JSON refuses ``NaN``, ``Infinity`` and numbers that overflow, and nesting past MAX_DEPTH.
+- Both: every string must be text UTF-8 can carry (a lone surrogate ``\\ud800`` cannot be sent
+  back), every integer at most MAX_INT_DIGITS digits (larger ones fail on their way out as text).
 
 Failures are ``Refused`` (a ValueError) with the line when there is one.
 """
@@ -23,6 +25,8 @@ from typing import Any
 
 MAX_DEPTH = 128
 """Deepest nesting accepted in any document we read (levels)."""
+MAX_INT_DIGITS = 300
+"""Longest integer accepted (decimal digits): far past any real value, far below Python's 4300."""
 
 
 class Refused(ValueError):
@@ -39,11 +43,15 @@ def load_yaml(data: bytes | str) -> Any:
     yaml, loader = _yaml()
     try:
         check_events(data)
-        return yaml.load(data, Loader=loader)
+        return check_document(yaml.load(data, Loader=loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise Refused(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", line) from exc
+    except Refused:
+        raise
+    except (ValueError, RecursionError, OverflowError) as exc:  # a constructor's own limits
+        raise Refused(f"invalid YAML: {type(exc).__name__}") from None
 
 
 def check_events(data: bytes | str) -> None:
@@ -77,7 +85,7 @@ def compose_yaml(text: str) -> Any:
 def load_json(data: bytes | str) -> Any:
     """The JSON document. Raises Refused."""
     try:
-        return check_depth(json.loads(data, parse_constant=_not_a_number, parse_float=_finite))
+        return check_document(json.loads(data, parse_constant=_not_a_number, parse_float=_finite))
     except RecursionError:  # the C decoder's own recursion, on deep nesting
         raise Refused(f"nested deeper than {MAX_DEPTH} levels") from None
     except Refused:
@@ -86,20 +94,36 @@ def load_json(data: bytes | str) -> Any:
         raise Refused(f"invalid JSON: {exc}") from exc
 
 
-def check_depth(document: Any) -> Any:
-    """``document``, or Refused when it is nested deeper than MAX_DEPTH (walked without recursion)."""
+def check_document(document: Any) -> Any:
+    """``document``, or Refused when it is nested deeper than MAX_DEPTH, holds text UTF-8 cannot
+    carry or an integer past MAX_INT_DIGITS (walked level by level, without recursion)."""
     level, depth = [document], 0
     while level:
         depth += 1
         if depth > MAX_DEPTH + 1:
             raise Refused(f"nested deeper than {MAX_DEPTH} levels")
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-        ]
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                for key in node:
+                    _check_scalar(key)
+                below.extend(node.values())
+            elif isinstance(node, list):
+                below.extend(node)
+            else:
+                _check_scalar(node)
+        level = below
     return document
+
+
+def _check_scalar(value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Refused("text holds a lone surrogate (not UTF-8)") from None
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_DIGITS * 3.33:
+        raise Refused(f"an integer has more than {MAX_INT_DIGITS} digits")
 
 
 def _not_a_number(text: str) -> Any:
@@ -129,6 +153,11 @@ def _yaml() -> tuple[Any, type]:
     def text(loader: Any, node: Any) -> str:
         return str(loader.construct_scalar(node))
 
+    def integer(loader: Any, node: Any) -> int:
+        if len(str(node.value)) > MAX_INT_DIGITS:  # before int() works on it (hex, binary, 1_000 ...)
+            raise refused(node, f"an integer has more than {MAX_INT_DIGITS} digits")
+        return int(loader.construct_yaml_int(node))
+
     def refuse(loader: Any, node: Any) -> Any:
         raise refused(node, f"{node.tag} is not a JSON value")
 
@@ -150,6 +179,7 @@ def _yaml() -> tuple[Any, type]:
 
     JsonLoader.add_constructor("tag:yaml.org,2002:timestamp", text)
     JsonLoader.add_constructor("tag:yaml.org,2002:float", number)
+    JsonLoader.add_constructor("tag:yaml.org,2002:int", integer)
     JsonLoader.add_constructor("tag:yaml.org,2002:map", mapping)
     for tag in ("binary", "set", "omap", "pairs"):
         JsonLoader.add_constructor(f"tag:yaml.org,2002:{tag}", refuse)

@@ -13,16 +13,19 @@ the capability's secret) are decided here, once, at load:
   that declares one (AWS capabilities bind ``AWS_ACCESS_KEY_ID``) is read from the capability's
   secret or binds location only, never from the function's own (role) credentials.
 
+Output values (``outputParameters`` ``value`` templates, mocks, mappings) never read a bind variable: what
+they render goes to the caller (runner/steps.py hands them a scope without credentials).
+
 The result is ``Capability.variables``: the credential source refuses every other name at run
 time, and `naftiko-lambda template` declares exactly these on the functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from .issues import FieldPath, SpecIssue
-from .model import Auth, CallStep, Capability, Input, LookupStep, McpExposes, Output, Plan, RestExposes
+from .model import Auth, CallStep, Capability, Input, LookupStep, McpExposes, Plan, RestExposes
 from .templates import Template, Var, body_templates
 
 RESERVED_PREFIXES = (
@@ -201,21 +204,7 @@ def _plan_reads(
                     yield (*where, "call", "path"), var
         elif isinstance(step, LookupStep) and isinstance(step.value, Template):
             found.append(((*where, "steps", step.name), step.value, names))
-    for mapping in plan.mappings:
-        if isinstance(mapping.value, Template):
-            found.append(((*where, "mappings", ".".join(mapping.target)), mapping.value, names))
-    for template in _output_values(plan.outputs):
-        found.append(((*where, "outputParameters"), template, names))
     for path, template, local in found:
         for var in template.variables:
             if var.qualifier in qualifiers or (var.qualifier is None and var.name.lower() not in local):
                 yield path, var
-
-
-def _output_values(outputs: Iterable[Output]) -> Iterator[Template]:
-    for output in outputs:
-        if output.value is not None:
-            yield output.value
-        yield from _output_values(sub for _, sub in output.properties)
-        if output.items is not None:
-            yield from _output_values((output.items,))

@@ -281,7 +281,7 @@ class ExposesBuilder:
             mime_type if isinstance(mime_type, str) else None,
         )
         if "location" in raw:
-            location = r.local_file(str(raw["location"]), (*path, "location"))
+            location = r.local_file(str(raw["location"]), (*path, "location"), served=True)
             return replace(common, location=location) if location else None
         params = [Param(p, None, "string", True) for p in placeholders]
         plan = build_plan(r, raw, path, self.consumes, input_qualifiers(namespace), placeholders)
@@ -311,7 +311,7 @@ class ExposesBuilder:
                 r.error((*msg_path, "role"), f"a prompt message role must be user or assistant, not {role!r}")
                 continue
             messages.append((str(role), compile_template(r.text(message, "content"))))
-        location = r.local_file(str(raw["location"]), (*path, "location")) if "location" in raw else None
+        location = r.local_file(str(raw["location"]), (*path, "location"), served=True) if "location" in raw else None
         if not messages and location is None:
             r.error(path, "an MCP prompt needs a template (messages) or a location (file)")
             return None

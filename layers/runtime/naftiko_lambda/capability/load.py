@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,24 +48,45 @@ def file_digest(path: Path) -> str:
 
 def spec_names(directory: str | os.PathLike[str]) -> list[str]:
     """The names of the ``*.yaml`` / ``*.yml`` files of a folder (not below it), sorted, shared
-    consumes files included: one directory listing, no file opened."""
-    return sorted(name for name in os.listdir(directory) if name.endswith((".yaml", ".yml")))
+    consumes files included: one directory listing, no file opened.
+
+    Raises:
+        SpecError: two files would be the same capability (see ``name_key``).
+    """
+    names = sorted(name for name in os.listdir(directory) if name.endswith((".yaml", ".yml")))
+    seen: dict[str, str] = {}
+    for name in names:
+        first = seen.setdefault(name_key(Path(name).stem), name)
+        if first != name:
+            message = f"{first} and {name} would be one capability (same name, secret and function): rename one"
+            raise SpecError(str(Path(directory) / name), "", message)
+    return names
+
+
+def name_key(name: str) -> str:
+    """What no two capability files of a folder may share: the letters and digits of the name,
+    case folded. ``m3ter-balances``, ``m3ter_balances`` and ``M3terBalances`` (or a ``.yml`` beside
+    the ``.yaml``) would share CAPABILITY_SECRET_M3TER_BALANCES, the template's M3terBalances
+    resources, and the MCP function's state: one would read the other's secret."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def spec_files(directory: str | os.PathLike[str]) -> list[Path]:
     return [Path(directory) / name for name in spec_names(directory)]
 
 
-def read_raw(path: Path) -> Any:
-    """The parsed document, from the compile cache when it is current, else from the YAML."""
+def read_raw(path: Path, *, cache: bool = True) -> Any:
+    """The parsed document, from the compile cache when it is current (and ``cache``), else from
+    the YAML. A cache file is read with the same limits as any document (documents.py)."""
+    from ..documents import Refused, load_json
+
     data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    cached = _cache_file(path, digest)
-    try:
-        return json.loads(cached.read_bytes())
-    except (OSError, ValueError):
-        pass
-    from ..documents import Refused, load_yaml  # PyYAML: only on a cache miss
+    if cache:
+        try:
+            return load_json(_cache_file(path, hashlib.sha256(data).hexdigest()).read_bytes())
+        except (OSError, Refused):
+            pass
+    from ..documents import load_yaml  # PyYAML: only on a cache miss
 
     try:
         return load_yaml(data)
@@ -72,7 +94,7 @@ def read_raw(path: Path) -> Any:
         raise SpecError(str(path), "", exc.message, exc.line) from exc
 
 
-def read_document(file: Path) -> tuple[Any, tuple[str, ...]]:
+def read_document(file: Path, *, cache: bool = True) -> tuple[Any, tuple[str, ...]]:
     """The parsed capability file with its imported consumes inlined, and the files imported.
 
     Raises:
@@ -80,13 +102,13 @@ def read_document(file: Path) -> tuple[Any, tuple[str, ...]]:
             the message names the importing file, its line and the field.
     """
     try:
-        raw = read_raw(file)
+        raw = read_raw(file, cache=cache)
     except OSError as exc:
         raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
-    return resolve_imports(raw, file)
+    return resolve_imports(raw, file, cache=cache)
 
 
-def resolve_imports(raw: Any, file: Path) -> tuple[Any, tuple[str, ...]]:
+def resolve_imports(raw: Any, file: Path, *, cache: bool = True) -> tuple[Any, tuple[str, ...]]:
     """Replace each ``consumes: [{import, location, as}]`` entry by the adapter it names.
 
     ``location`` is relative to the capability file (``./shared/x.yaml`` or ``file:///shared/x.yaml``)
@@ -125,7 +147,7 @@ def resolve_imports(raw: Any, file: Path) -> tuple[Any, tuple[str, ...]]:
         if not target.is_relative_to(root):
             raise fail(f"{location!r} points outside the capabilities folder")
         try:
-            document = read_raw(target)
+            document = read_raw(target, cache=cache)
         except (OSError, SpecError) as exc:
             raise fail(f"{location!r} cannot be read: {getattr(exc, 'strerror', None) or exc}") from exc
         adapters = document.get("consumes") if isinstance(document, dict) else None
@@ -154,14 +176,16 @@ def resolve_imports(raw: Any, file: Path) -> tuple[Any, tuple[str, ...]]:
     return {**raw, "capability": {**cap, "consumes": resolved}}, tuple(imported)
 
 
-def inspect_capability(file: Path) -> tuple[Capability | None, list[SpecIssue]]:
+def inspect_capability(file: Path, *, cache: bool = True) -> tuple[Capability | None, list[SpecIssue]]:
     """The model of a capability file (None when it cannot be served) and every issue found in
     it: the one judgement `validate`, the loader, `compile`, `serve` and `template` share.
+    ``cache=False`` reads the YAML even when a compiled form exists (`validate`: what it judges
+    is the text a reviewer reads).
 
     Raises:
         SpecError: the file (or an imported one) cannot be read or parsed.
     """
-    raw, imports = read_document(file)
+    raw, imports = read_document(file, cache=cache)
     capability, issues = build_capability(raw, file.stem, str(file), imports=imports)
     if capability is not None:
         issues = [*issues, *check_capability(capability)]

@@ -92,14 +92,22 @@ class Reader:
             return Template((Var(None, text),))
         return compile_template(text)
 
-    def local_file(self, uri: str, path: FieldPath) -> str | None:
+    def local_file(self, uri: str, path: FieldPath, *, served: bool = False) -> str | None:
         """``file:///./x.yaml``, ``file:///x.yaml`` or ``x.yaml`` -> a path in the capability file's
-        folder; an error (and None) when it points outside that folder."""
+        folder; an error (and None) when it points outside that folder.
+
+        ``served``: the files are handed to MCP callers (static resources, prompts), so the
+        location must be below the folder, not the folder itself, and name nothing hidden: the
+        folder holds the specs, binds files (``.env``) and compiled forms, none of them theirs.
+        """
         relative = uri.removeprefix("file://").lstrip("/")
         root = os.path.realpath(os.path.dirname(os.path.abspath(self.source)))
         target = os.path.realpath(os.path.join(root, relative))  # a link inside may point anywhere
         if os.path.commonpath([root, target]) != root:
             self.error(path, f"{uri!r} points outside the capabilities folder")
+            return None
+        if served and (target == root or any(p.startswith(".") for p in os.path.relpath(target, root).split(os.sep))):
+            self.error(path, f"{uri!r}: served files must be in a folder of their own below the capability, not hidden")
             return None
         return target
 

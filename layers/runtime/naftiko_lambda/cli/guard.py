@@ -6,7 +6,8 @@
   refused (421), unless ``--allow-remote``: a DNS-rebinding page or a machine on the network
   cannot talk to it;
 - an Origin that is not a loopback page (or, with ``--allow-remote``, this server itself) is
-  refused (403): a web page cannot call it from the developer's browser;
+  refused (403), and so is a browser's cross-site request that sends no Origin (an ``<img>``):
+  a web page cannot call it from the developer's browser;
 - a write (POST, PUT, PATCH, DELETE) whose Content-Type is not JSON is refused (415): an HTML
   form, which a page may submit cross-site without any preflight, can never trigger one.
 """
@@ -32,6 +33,9 @@ def refusal(method: str, headers: Mapping[str, str], body: bytes, *, remote: boo
     if not remote and not is_loopback(_hostname(host)):
         return 421, f"Host {host!r} is not a loopback name: serve listens for this machine only (see --allow-remote)"
     origin = headers.get("origin")
+    if origin is None and headers.get("sec-fetch-site") == "cross-site":
+        # A page elsewhere, sending what carries no Origin (an <img>, a link): a GET all the same.
+        return 403, "requests from pages of other sites are refused: serve holds your keys"
     if origin is not None:
         parts = urlsplit(origin)
         same = remote and parts.netloc.lower() == host.lower()

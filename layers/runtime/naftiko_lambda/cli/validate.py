@@ -17,11 +17,11 @@ from ..errors import SpecError
 
 def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
     """Every issue of one file: the loader's, then schema departures. Raises SpecError if unreadable."""
-    _, issues = inspect_capability(file)
+    _, issues = inspect_capability(file, cache=False)
     if schema:
         from ..capability.schema import schema_issues
 
-        issues = [*issues, *schema_issues(read_raw(file))]
+        issues = [*issues, *schema_issues(read_raw(file, cache=False))]
     return issues
 
 

@@ -20,13 +20,36 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from ..documents import MAX_DEPTH, check_depth, load_json, load_yaml
+from ..documents import MAX_DEPTH, check_document, load_json, load_yaml
+
+MAX_CSV_COLUMNS = 1024
+"""Most columns a delimited answer may have."""
+MAX_CSV_CELLS = 1_000_000
+"""Most cells (rows x columns) a delimited answer may decode to: short rows are padded, so a
+wide header over many short rows would otherwise make a few bytes into a great many values."""
 
 
 def _delimited(delimiter: str) -> Callable[[bytes], Any]:
     def decode(body: bytes) -> Any:
+        """One object per row, keyed by the header (a missing cell is None, as csv.DictReader)."""
         try:
-            return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter))
+            reader = csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=delimiter)
+            header = next(reader, None)
+            if header is None:
+                return []
+            if len(header) > MAX_CSV_COLUMNS:
+                raise ValueError(f"more than {MAX_CSV_COLUMNS} columns")
+            rows, cells = [], 0
+            for row in reader:
+                if not row:
+                    continue  # a blank line
+                if len(row) > len(header):
+                    raise ValueError("a row has more cells than the header names")
+                cells += len(header)
+                if cells > MAX_CSV_CELLS:
+                    raise ValueError(f"more than {MAX_CSV_CELLS} cells")
+                rows.append(dict(zip(header, [*row, *[None] * (len(header) - len(row))], strict=True)))
+            return rows
         except csv.Error as exc:  # a field over the csv module's limit (128 KiB), a stray NUL
             raise ValueError(f"invalid delimited text: {exc}") from exc
 
@@ -78,7 +101,7 @@ def _element(node: Any) -> Any:
 def decode(fmt: str, body: bytes) -> Any:
     """The body as JSON values; ValueError when it is not valid ``fmt`` or not a safe document."""
     try:
-        return check_depth(DECODERS[fmt](body))
+        return check_document(DECODERS[fmt](body))
     except RecursionError:  # a parser's own recursion on deep nesting: the same refusal
         raise ValueError(f"the document is nested deeper than {MAX_DEPTH} levels") from None
 

@@ -23,6 +23,7 @@ from .values import MISSING, Credentials, Values, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _BAD_HEADER = re.compile(r"[\r\n\x00]")
+_UNCLEAR_URL = re.compile(r"[\\\s\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,14 @@ CONTAINER_HOST = "host.docker.internal"
 
 
 def check_upstream_url(url: str) -> str:
-    """``url`` if it is absolute https://, or http:// to a loopback host; raises ValueError otherwise."""
+    """``url`` if it is absolute https://, or http:// to a loopback host; raises ValueError otherwise.
+
+    A backslash, white space, a control character or user info (``x@``) is refused outright: the
+    parsers disagree on where such a host ends (``http://evil\\@127.0.0.1`` is loopback to
+    urllib.parse and ``evil`` to urllib3, which would send our credentials there).
+    """
+    if _UNCLEAR_URL.search(url) or "@" in urlsplit(url).netloc:
+        raise ValueError("must be a plain URL: no backslash, white space, control character or user info")
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.scheme == "https" and host:

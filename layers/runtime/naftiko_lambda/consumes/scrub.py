@@ -13,11 +13,14 @@ decoded document is scrubbed too (``scrub_value``): what the caller sees is what
 from __future__ import annotations
 
 import base64
+import contextlib
+import html
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from .request import UpstreamRequest
 from .response import UpstreamResponse
@@ -54,7 +57,9 @@ def secrets_of(request: UpstreamRequest, recorded: Iterable[str] = ()) -> list[s
 
 def _forms(value: str) -> set[bytes]:
     raw = value.encode()
-    forms = {raw, quote(value, safe="").encode(), quote_plus(value).encode(), json.dumps(value)[1:-1].encode()}
+    escaped = {quote(value, safe=""), quote(value), quote_plus(value)}
+    escaped |= {_lower_escapes(e) for e in escaped}
+    forms = {raw, json.dumps(value)[1:-1].encode(), *(e.encode() for e in escaped)}
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         forms |= {encoded, encoded.rstrip(b"=")}
     return {f for f in forms if len(f) >= MIN_SECRET_CHARS}
@@ -71,11 +76,16 @@ def scrub_value(value: Any, secrets: Iterable[str]) -> Any:
     if not forms:
         return value
 
+    plain = [s for s in secrets if len(s) >= MIN_SECRET_CHARS]
+
     def clean(node: Any) -> Any:
         if isinstance(node, str):
             for form in forms:
                 if form in node:
                     node = node.replace(form, MASK)
+            hidden = ("&" in node or "%" in node or "\\" in node) and any(s in _unescaped(node) for s in plain)
+            if hidden:
+                return MASK  # spelled some other way (entities, escapes): the whole text goes
             return node
         if isinstance(node, dict):
             return {clean(k): clean(v) for k, v in node.items()}
@@ -84,6 +94,21 @@ def scrub_value(value: Any, secrets: Iterable[str]) -> Any:
         return node
 
     return clean(value)  # decoded documents are at most formats.MAX_DEPTH deep
+
+
+def _lower_escapes(text: str) -> str:
+    """``%2F`` -> ``%2f``: percent-escapes in lower case, as some encoders write them."""
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), text)
+
+
+def _unescaped(text: str) -> str:
+    """The text with what commonly hides characters undone: HTML entities, percent-escapes and
+    JSON/backslash ``\\uXXXX`` escapes (each a no-op on text that has none)."""
+    found = unquote(html.unescape(text))
+    if "\\u" in found or "\\x" in found:
+        with contextlib.suppress(UnicodeDecodeError, ValueError):
+            found = found.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return found
 
 
 def scrub(response: UpstreamResponse, secrets: Iterable[str]) -> UpstreamResponse:

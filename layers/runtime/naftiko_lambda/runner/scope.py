@@ -109,6 +109,11 @@ class Scope:
             return self.value(value)
         return value
 
+    def without_credentials(self) -> Scope:
+        """This scope for what goes back to the caller (output values, mocks): a bind variable
+        renders as nothing, so no template of a file can hand a secret to whoever calls it."""
+        return replace(self, credentials=_NO_CREDENTIALS)
+
     def for_credentials(self) -> Scope:
         """This scope for an authentication block: credentials are bound variables, so an input
         the caller left out never stands in for one (an optional input "api_key" must not hide
@@ -122,6 +127,14 @@ class Scope:
     def auth_key_name(self, auth: Auth) -> str:
         """The header or query parameter an apikey block names (``X-API-Key`` when it names none)."""
         return key_name(auth, self)
+
+
+class _NoCredentials:
+    def get(self, key: str) -> Any:
+        return MISSING
+
+
+_NO_CREDENTIALS = _NoCredentials()
 
 
 def make_scope(

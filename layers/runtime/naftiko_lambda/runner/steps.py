@@ -87,7 +87,7 @@ def run(
     noted = effects if effects is not None else []
     context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline, noted)
     status = _run_steps(context, results)
-    final = replace(scope, results=results, arguments={})
+    final = replace(scope, results=results, arguments={}).without_credentials()
     return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
 
 
@@ -140,7 +140,7 @@ def _call_step(context: _Context, step: Step, results: Mapping[str, Json]) -> tu
     context.deadline.check(name)
     status, document = _call(context, step, scope, name, recording)
     if orchestrated:
-        document = with_named_fields(step.operation.outputs, document, scope)
+        document = with_named_fields(step.operation.outputs, document, scope.without_credentials())
     return status, document
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ def read_document(source: Path) -> Document:
     version = str(root.get("openapi", ""))
     if not version:
         raise OpenApiError(name, "", "not an OpenAPI document: it has no `openapi` field")
-    if not version.startswith(tuple(v + "." for v in VERSIONS)) and version not in VERSIONS:
+    if not re.fullmatch(r"3\.[01](\.\d+)?", version):
         raise OpenApiError(name, "/openapi", f"OpenAPI {version} is not supported (3.0 and 3.1 are)")
     files = _resolve_references(source, root)
     paths = files[""].get("paths")

@@ -17,6 +17,10 @@ from .issues import ImportIssue, OpenApiError
 
 MAX_DEPTH = 8
 """How many nested ``$ref`` hops, or ``allOf`` levels, one schema is followed through."""
+MAX_STEPS = 200_000
+"""Most schemas one conversion merges or types: a few KB of ``allOf``/``oneOf`` fanning out to
+the same references would otherwise take hours (each merged reference is kept, so real documents
+stay far below this)."""
 JSON_TYPES = ("object", "array", "string", "integer", "number", "boolean")
 
 
@@ -26,6 +30,13 @@ class Schemas:
     def __init__(self, document: Document, issues: list[ImportIssue]) -> None:
         self.document = document
         self.issues = issues
+        self._merged: dict[tuple[str, int], dict[str, Any]] = {}  # a plain $ref at a depth -> its merge
+        self._steps = 0
+
+    def _step(self, where: str) -> None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise OpenApiError(self.document.name, where, f"the schemas take more than {MAX_STEPS} steps to read")
 
     def warn(self, where: str, message: str) -> None:
         issue = ImportIssue(where, message)
@@ -68,6 +79,17 @@ class Schemas:
         Properties and ``required`` are the union (a later member's property wins); other keys
         keep the first value found, the schema's own first.
         """
+        self._step(where)
+        plain = isinstance(node, Mapping) and len(node) == 1 and isinstance(node.get("$ref"), str)
+        key = (str(node["$ref"]), depth) if plain else None
+        if key is not None and key in self._merged:
+            return dict(self._merged[key])
+        found = self._merge(node, where, depth)
+        if key is not None:
+            self._merged[key] = found
+        return dict(found)
+
+    def _merge(self, node: Any, where: str, depth: int) -> dict[str, Any]:
         schema, where = self.deref(node, where)
         if not isinstance(schema, Mapping):
             return {}
@@ -106,6 +128,7 @@ class Schemas:
         ``type``: ``properties`` means object, ``items`` array, ``enum`` its values' type, and a
         ``oneOf``/``anyOf`` whose alternatives agree their type.
         """
+        self._step(where)
         kind = schema.get("type")
         if isinstance(kind, list):
             named = [str(k) for k in kind if k != "null" and k in JSON_TYPES]

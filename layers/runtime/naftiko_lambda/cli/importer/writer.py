@@ -35,7 +35,8 @@ _Dumper.add_representer(str, _text)
 
 def render(mapping: Mapping[str, Any], header: Sequence[str], issues: Sequence[ImportIssue]) -> str:
     """The file's text: ``header`` lines and one comment line per warning, then the YAML."""
-    lines = [f"# {line}".rstrip() for line in header]
+    # The document's text (its title, version) may not end the comment and start YAML of its own.
+    lines = [f"# {line[: len(line) - len(line.lstrip())]}{_one_line(line)}".rstrip() for line in header]
     if issues:
         lines.append(f"# {len(issues)} warning{'s' if len(issues) != 1 else ''} (JSON pointers into the source):")
         lines.extend(f"#   {_one_line(str(issue))}" for issue in issues)
@@ -44,4 +45,6 @@ def render(mapping: Mapping[str, Any], header: Sequence[str], issues: Sequence[I
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line: every run of white space (line breaks, \\u2028 ...) is one space, and
+    no control character is left."""
+    return " ".join("".join(c if c.isprintable() or c.isspace() else " " for c in text).split())

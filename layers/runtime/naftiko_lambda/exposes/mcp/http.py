@@ -172,7 +172,9 @@ class McpHttpApp:
             credentials = self.runtime.credentials_for(capability)
             if not is_authorized(auth, headers, query, make_scope(capability, Plan(), {}, credentials)):
                 return challenge(auth, REALM), ""
-            spec_token = spec_token or auth.type == "bearer"
+            # A token the file itself spells out is no secret of the operator's: it opens nothing more.
+            declared = auth.fields.get("token")
+            spec_token = spec_token or (auth.type == "bearer" and declared is not None and bool(declared.variables))
         if spec_token:
             return None, caller_identity(subject)
         if self.oauth is not None:

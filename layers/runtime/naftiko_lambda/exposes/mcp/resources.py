@@ -87,7 +87,10 @@ def read_static(resource: McpResource, uri: str) -> types.ReadResourceResult:
     root = Path(resource.location).resolve()
     relative = uri[len(resource.uri.rstrip("/")) + 1 :] if uri != resource.uri else ""
     target = (root / unquote(relative)).resolve() if relative else root
-    if not target.is_relative_to(root) or not target.is_file():
+    hidden = (
+        any(part.startswith(".") for part in target.relative_to(root).parts) if target.is_relative_to(root) else True
+    )
+    if hidden or not target.is_file():
         raise MCPError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}")
     text = _read_text(target, uri)
     mime = resource.mime_type or _guess(target.name)
@@ -165,7 +168,11 @@ def _files(location: str) -> list[str]:
     if root.is_file():
         return []
     try:
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+        return sorted(
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        )
     except OSError:
         return []
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ...deadline import Deadline
-from ...runner.fetch import Fetcher
+from ...runner.fetch import Fetcher, IssuerAnswered
 from .discovery import Metadata
 from .jwt_check import invalid
 
@@ -51,7 +51,12 @@ class Introspector:
         client_id, client_secret = self.client()
         pair = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         form = {"token": token, "token_type_hint": "access_token"}
-        answer = self.fetcher.post_form(endpoint, form, (("Authorization", f"Basic {pair}"),), deadline)
+        try:
+            answer = self.fetcher.post_form(endpoint, form, (("Authorization", f"Basic {pair}"),), deadline)
+        except IssuerAnswered as exc:
+            if 400 <= exc.status < 500 and exc.status not in (401, 403):  # about the token, not about us
+                raise invalid("the authorization server refused the token") from None
+            raise
         if answer.get("active") is not True:
             raise invalid("the token is not active")
         issued_by = answer.get("iss")
