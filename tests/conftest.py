@@ -15,6 +15,10 @@ from .support.upstream import UpstreamServer
 
 ROOT = Path(__file__).resolve().parents[1]
 CAPABILITIES = ROOT / "capabilities"
+SEEDS = ("m3ter", "m3ter-balances", "m3ter-billjob", "m3ter-marketplace-integrations", "suger-metering")
+"""The capabilities this project ships (copies of the seeds): tests of them name them, so a user's
+own capability beside them changes no test."""
+SEED_FILES = tuple(CAPABILITIES / f"{name}.yaml" for name in SEEDS)
 EVENTS = ROOT / "events"
 CORPUS = ROOT.parent / "shared" / "naftiko-corpus"
 SEED_ENV = {"M3TER_API_KEY": "m3ter-test-key", "M3TER_TOKEN": "m3ter-test-token", "SUGER_API_KEY": "Key suger-test"}

@@ -122,7 +122,7 @@ def test_rest_path_injection_cannot_reach_another_route(upstream: UpstreamServer
 def test_header_values_with_crlf_are_refused() -> None:
     from naftiko_lambda.errors import InvocationError
 
-    from ..unit.helpers import capability, request_for
+    from ..support.capabilities import capability, request_for
 
     cap = capability(
         params=[{"name": "id", "in": "path"}, {"name": "X-Trace", "in": "header"}],

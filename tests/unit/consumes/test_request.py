@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from naftiko_lambda.errors import CredentialError, InvocationError
 
-from ..helpers import capability, request_for
+from ...support.capabilities import capability, request_for
 
 
 @pytest.mark.parametrize(

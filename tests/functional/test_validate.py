@@ -9,6 +9,8 @@ from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.cli import main
 from naftiko_lambda.errors import SpecError
 
+from ..conftest import SEED_FILES
+
 GOOD = """naftiko: 1.0.0-alpha2
 capability:
   consumes:
@@ -139,8 +141,7 @@ def test_compile_cache_is_used_and_never_stale(tmp_path: Path) -> None:
 
 
 def test_seeds_validate_cleanly(capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[3] / "capabilities"
-    assert main(["validate", *map(str, sorted(root.glob("*.yaml")))]) == 0
+    assert main(["validate", "--strict", *map(str, SEED_FILES)]) == 0
 
 
 def test_tool_without_mapping_takes_the_consumed_parameters(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.exposes.rest.routes import Router, route_path
 
-from ...conftest import CAPABILITIES
+from ....conftest import CAPABILITIES
 
 
 def test_route_path_normalises_both_dialects() -> None:

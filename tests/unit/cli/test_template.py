@@ -11,7 +11,7 @@ from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.cli.template import build_template, logical_id, render_env_file, render_template
 from packaging.requirements import Requirement
 
-from ..conftest import CAPABILITIES, ROOT
+from ...conftest import CAPABILITIES, ROOT
 
 
 def _template() -> dict:

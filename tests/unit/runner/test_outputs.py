@@ -1,17 +1,18 @@
+"""runner/outputs.py: an upstream answer decoded and shaped by the operation's output rule."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
 from naftiko_lambda.capability.build import build_capability
-from naftiko_lambda.capability.jsonpath import compile_jsonpath
 from naftiko_lambda.consumes.response import UpstreamResponse, decode_response
 from naftiko_lambda.credentials import CredentialSource
 from naftiko_lambda.errors import UpstreamError, UpstreamInvalidResponse
 from naftiko_lambda.runner.outputs import plan_result
 from naftiko_lambda.runner.scope import make_scope
 
-from ..helpers import capability
+from ...support.capabilities import capability
 
 
 def map_response(tool, response, scope):
@@ -129,19 +130,3 @@ def test_error_status_carries_status_and_body() -> None:
         map_response(tool, UpstreamResponse(404, {}, b'{"message": "no such bill"}'), scope)
     assert err.value.status == 404
     assert err.value.body == {"message": "no such bill"}
-
-
-@pytest.mark.parametrize(
-    ("path", "doc", "value"),
-    [
-        ("$", {"a": 1}, {"a": 1}),
-        ("$.a.b", {"a": {"b": 2}}, 2),
-        ("$.a[1]", {"a": [1, 2]}, 2),
-        ("$.a[-1]", {"a": [1, 2]}, 2),
-        ("$[*].id", [{"id": 1}, {"id": 2}], [1, 2]),
-        ("$['a b']", {"a b": 3}, 3),
-        ("$.missing.x", {"a": 1}, None),
-    ],
-)
-def test_jsonpath_subset(path: str, doc: object, value: object) -> None:
-    assert compile_jsonpath(path).evaluate(doc) == value
