@@ -30,12 +30,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from .capability.model import Capability
-from .credentials import CredentialSource
 from .runner.idempotency import WINDOW_S, Guard
-from .runner.runtime import Runtime
 from .runner.seams import LazyTransport, Upstreams
+
+if TYPE_CHECKING:  # the model, the credentials and the runner load when a call needs them
+    from .capability.model import Capability
+    from .credentials import CredentialSource
+    from .runner.runtime import Runtime
 
 CAPABILITY_SECRET_PREFIX = "CAPABILITY_SECRET_"  # noqa: S105 - a variable name, not a secret
 BASE_URI_PREFIX = "UPSTREAM_BASE_URI_"
@@ -123,6 +126,8 @@ class Settings:
 
     # -- the runner ----------------------------------------------------------------------
     def credentials(self, capability: Capability) -> CredentialSource:
+        from .credentials import CredentialSource
+
         secret_id = self.environ.get(secret_variable(capability.name)) or None
         return CredentialSource(
             self.environ,
@@ -148,6 +153,8 @@ class Settings:
         Credentials are made per capability on its first call (the MCP function loads
         capabilities lazily), base URI overrides looked up per namespace when a call needs one.
         """
+        from .runner.runtime import Runtime
+
         return Runtime(self._transport, self.upstreams(), self.credentials, self.idempotency())
 
     def idempotency(self) -> Guard:

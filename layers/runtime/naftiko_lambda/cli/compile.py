@@ -22,7 +22,8 @@ BAD_INPUT = 2
 def compile_command(paths: Sequence[Path]) -> int:
     """Compile, print what was written; 2 (one line on stderr naming the file) when a spec cannot
     be read or does not load: then nothing is written."""
-    from ..capability.load import capability_files, compile_capabilities
+    from ..capability.files import capability_files
+    from ..capability.load import compile_capabilities
     from ..exposes.mcp.bundle import compile_bundle
 
     files: list[Path] = []

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..capability.files import read_raw
 from ..capability.issues import SpecIssue
-from ..capability.load import inspect_capability, line_of, read_raw
+from ..capability.load import inspect_capability, line_of
 from ..errors import SpecError
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..capability.model import Json
-from ..capability.templates import Template, Var
+if TYPE_CHECKING:  # types only: what a cold start never builds
+    from ..capability.model import Json
+    from ..capability.templates import Template, Var
 
 MISSING: Any = object()
 """A variable with no value: an optional input the caller left out."""

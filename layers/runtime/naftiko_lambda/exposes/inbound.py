@@ -9,9 +9,11 @@ import base64
 import binascii
 import hmac
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..capability.model import Auth
-from ..runner.scope import Scope
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ..capability.model import Auth
+    from ..runner.scope import Scope
 
 
 def _equal(given: str, expected: str) -> bool:

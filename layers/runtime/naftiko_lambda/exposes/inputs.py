@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..capability.model import Input, Json
 from ..errors import InvocationError
 from ..runner.values import as_boolean
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ..capability.model import Input, Json
 
 
 def check_value(item: Input, value: Json, operation: str, *, from_text: bool) -> Json:

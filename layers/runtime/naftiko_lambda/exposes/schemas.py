@@ -9,9 +9,11 @@ passthrough (``mapping: $.`` with no properties) gives none.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..capability.model import Input, Output, Plan
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ..capability.model import Input, Output, Plan
+
 
 SCALARS = frozenset({"string", "number", "integer", "boolean"})
 

@@ -27,19 +27,20 @@ a process sees: a function that never gets one pays nothing at its cold start.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..capability.model import Capability, ExposedOperation
 from ..deadline import Deadline, now_or_default
 from ..errors import IdempotencyError, UpstreamError
 from ..observability import logger
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ..capability.model import Capability, ExposedOperation
 
 WINDOW_S = 24 * 3600
 """How long a stored answer is replayed for a key (seconds; the template's IdempotencyWindowSeconds)."""
@@ -92,16 +93,6 @@ def settled(exc: BaseException, effects: Sequence[str] | None = None) -> bool:
     if status is not None and 400 <= status < 500 and status not in NOT_ACTED_ON:
         return True  # the upstream's answer to this request: a retry would get it again
     return True if effects is None else bool(effects)
-
-
-current_caller: contextvars.ContextVar[str] = contextvars.ContextVar("idempotency_caller", default="")
-"""Who the MCP request being served comes from (set by the HTTP layer once it is authorised)."""
-
-
-def caller_identity(*parts: str | None) -> str:
-    """A stable, opaque name for who is calling, from what identifies them (never stored as is)."""
-    given = [p for p in parts if p]
-    return hashlib.sha256("\n".join(given).encode()).hexdigest()[:32] if given else ""
 
 
 def fingerprint(*parts: object) -> str:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..capability.model import Capability, Json
-from ..deadline import Deadline
 from ..errors import NaftikoError, UpstreamError
 from ..observability import record_upstream_call, upstream_span
 from .idempotency import Guard
-from .outputs import Outcome
 from .seams import RefreshableCredentials, Transport, Upstreams
-from .steps import Runnable, run
+
+if TYPE_CHECKING:  # the runner's steps load with the first call, not with the cold start
+    from ..capability.model import Capability, Json
+    from ..deadline import Deadline
+    from .outputs import Outcome
+    from .steps import Runnable
 
 
 @dataclass
@@ -53,6 +56,8 @@ class Runtime:
         """run() plus one structured log line per invocation (never the arguments or headers),
         naming what ran: the consumed ``ns.operation`` of a single call, else the operation.
         ``effects`` collects the calls that may have changed something upstream (steps.run)."""
+        from .steps import run
+
         target = getattr(operation, "target", None) or f"resource:{operation.name}"
         started = time.perf_counter()
         status: int | str = "error"

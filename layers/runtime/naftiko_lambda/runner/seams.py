@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from ..consumes.request import UpstreamRequest
-from ..consumes.response import UpstreamResponse
 from ..consumes.values import Credentials
-from ..deadline import Deadline
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ..consumes.request import UpstreamRequest
+    from ..consumes.response import UpstreamResponse
+    from ..deadline import Deadline
 
 
 class Transport(Protocol):

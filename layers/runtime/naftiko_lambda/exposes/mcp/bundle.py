@@ -27,20 +27,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
-
-from ...capability.load import (
-    CACHE_DIRNAME,
-    file_digest,
-    is_capability_file,
-    load_capability,
-    spec_files,
-    write_atomically,
-)
-from ...capability.model import Capability
+from ...capability.files import CACHE_DIRNAME, file_digest, is_capability_file, spec_files, write_atomically
 from .tools import listed_tool, tool_listing
+
+if TYPE_CHECKING:  # types only: a cold start builds no model
+    from ...capability.model import Capability
 
 BUNDLE_DIRNAME = "mcp"
 """The bundle's folder inside the compile cache folder."""
@@ -103,17 +96,27 @@ def listing_of(capability: Capability) -> Listing:
     return listing
 
 
+CODE_STAMP = PACKAGE / "CODE_DIGEST"
+"""The layer's build writes code_digest() here (layers/runtime/Makefile): a deployed cold start
+reads it instead of hashing every module of the package again."""
+
+
 @cache
 def code_digest() -> str:
     """The SHA-256 of the runtime code that turns spec files into models and tool listings (every
     module of the package but the command line): an index compiled by other code is not used."""
+    try:
+        return CODE_STAMP.read_text(encoding="ascii").strip()
+    except OSError:
+        pass
     digest = hashlib.sha256()
     for root, dirs, files in os.walk(PACKAGE):
         dirs[:] = sorted(d for d in dirs if d not in ("cli", "__pycache__"))
+        relative = os.path.relpath(root, PACKAGE)
         for name in sorted(files):
             if name.endswith(".py"):
-                path = Path(root, name)
-                digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+                with open(os.path.join(root, name), "rb") as source:
+                    digest.update(os.path.normpath(os.path.join(relative, name)).encode() + b"\0" + source.read())
     return digest.hexdigest()
 
 
@@ -124,6 +127,10 @@ def compile_bundle(directory: str | os.PathLike[str]) -> Path:
     file that does not load stops the compile with its SpecError, as it would stop a cold start.
     The index is written last, and listing files it does not name are removed after it.
     """
+    import mcp_types as types
+
+    from ...capability.load import load_capability
+
     folder = Path(directory)
     bundle_dir = folder / CACHE_DIRNAME / BUNDLE_DIRNAME
     bundle_dir.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
-from ...capability.model import Capability
 from ..lambda_entry import report_unserved
 from .bundle import (
     Entry,
@@ -35,6 +34,9 @@ from .bundle import (
     summarize,
 )
 from .tools import SEPARATOR, Endpoint, ToolEntry, extras, listed_tool, tool_entry
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ...capability.model import Capability
 
 
 class Catalog:
@@ -61,7 +63,7 @@ class Catalog:
         Raises:
             SpecError: without an index, a capability file that does not load.
         """
-        from ...capability.load import capability_files, spec_names
+        from ...capability.files import capability_files, spec_names
 
         folder = Path(directory)
         index = read_index(folder)
@@ -90,7 +92,7 @@ class Catalog:
             elif file in self._models:
                 found = True
             else:
-                from ...capability.load import is_capability_file
+                from ...capability.files import is_capability_file
 
                 found = is_capability_file(self.folder / file)
             self._served[file] = found

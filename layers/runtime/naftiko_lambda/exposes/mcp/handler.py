@@ -11,7 +11,6 @@ from typing import Any
 
 from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
-from ..oauth import ResourceServer
 from .catalog import Catalog
 from .http import McpHttpApp
 from .security import MIN_TOKEN_CHARS, BearerTokens
@@ -27,6 +26,8 @@ def build_mcp_app(
     catalog = Catalog.open(settings.capabilities_dir())
     tokens, oauth = None, None
     if settings.mcp_auth == "oauth2":
+        from ..oauth import ResourceServer
+
         found = settings.mcp_oauth()
         oauth = ResourceServer(
             issuer=found.issuer,
@@ -49,7 +50,7 @@ def build_mcp_app(
         security_settings = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     return McpHttpApp(
         catalog,
-        settings.runtime(),
+        settings.runtime,
         tokens=tokens,
         oauth=oauth,
         variable=settings.variable,

@@ -18,25 +18,26 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ... import deadline
 from ...addresses import is_loopback
-from ...capability.model import Capability, Plan
 from ...deadline import Deadline
 from ...errors import CredentialError, Unauthorized
 from ...observability import current_request_id, logger
-from ...runner.idempotency import caller_identity, current_caller
-from ...runner.runtime import Runtime
-from ...runner.scope import make_scope
+from ...runner.callers import caller_identity, current_caller
 from ..inbound import challenge, is_authorized
-from ..oauth import ResourceServer, Validator, protected_resource_metadata
 from . import workers
 from .catalog import Catalog, aggregate_endpoint
 from .results import INTERNAL_ERROR, UNAUTHORIZED, rejection, rpc_error
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
+
+if TYPE_CHECKING:  # OAuth, the model and the runner load when a request needs them
+    from ...capability.model import Capability
+    from ...runner.runtime import Runtime
+    from ..oauth import ResourceServer, Validator
 
 Scope = dict[str, Any]
 REALM = "naftiko-mcp"
@@ -56,7 +57,7 @@ class McpHttpApp:
     def __init__(
         self,
         catalog: Catalog,
-        runtime: Runtime,
+        runtime: Callable[[], Runtime],
         *,
         tokens: BearerTokens | None,
         oauth: ResourceServer | None = None,
@@ -64,7 +65,8 @@ class McpHttpApp:
         security_settings: Any = None,
     ) -> None:
         self.catalog = catalog  # the capabilities served, loaded on first use (catalog.py)
-        self.runtime = runtime
+        self._make_runtime = runtime  # made on first use: a tools/list needs none of it (cold start)
+        self._runtime: Runtime | None = None
         self.tokens = tokens  # static bearer tokens; None with MCP_AUTH=oauth2 or MCP_AUTH=none
         self.oauth = oauth  # the deployment's resource server (MCP_AUTH=oauth2)
         self.variable = variable  # its introspection client credentials, when it introspects (settings)
@@ -84,7 +86,13 @@ class McpHttpApp:
 
         endpoint = self.endpoint_for(capability, namespace)
         assert endpoint is not None
-        return build_server(endpoint, self.runtime)
+        return build_server(endpoint, lambda: self.runtime)
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = self._make_runtime()
+        return self._runtime
 
     def route(self, path: str) -> tuple[str | None, str | None] | None:
         """``/mcp/a/b`` -> ("a", "b"); ``/mcp`` -> (None, None); None when no endpoint is there."""
@@ -165,10 +173,16 @@ class McpHttpApp:
         subject: str | None = None
         for auth, capability in endpoint.auths:
             if auth.type == "oauth2":
+                from ..oauth import ResourceServer
+
                 claims = self._validator(ResourceServer.from_auth(auth), capability).check(authorization, limit)
                 subject = f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}"
                 spec_token = True
                 continue
+
+            from ...capability.model import Plan
+            from ...runner.scope import make_scope
+
             credentials = self.runtime.credentials_for(capability)
             if not is_authorized(auth, headers, query, make_scope(capability, Plan(), {}, credentials)):
                 return challenge(auth, REALM), ""
@@ -188,6 +202,8 @@ class McpHttpApp:
         return None, ""
 
     def _validator(self, server: ResourceServer, capability: Capability | None) -> Validator:
+        from ..oauth import Validator
+
         found = self._validators.get(server)
         if found is None:
             if capability is not None:
@@ -212,6 +228,8 @@ class McpHttpApp:
         endpoint = self.endpoint_for(*target)
         for auth, _ in endpoint.auths if endpoint else ():
             if auth.type == "oauth2":
+                from ..oauth import ResourceServer
+
                 return ResourceServer.from_auth(auth)
         return self.oauth
 
@@ -223,6 +241,8 @@ class McpHttpApp:
         if target is None or server is None:
             await _reply(send, 404, {"error": "no OAuth-protected MCP endpoint here"})
             return
+        from ..oauth import protected_resource_metadata
+
         document = protected_resource_metadata(server, _base(scope) + _endpoint_path(target))
         await _reply(send, 200, document, {"Cache-Control": "max-age=3600"})
 

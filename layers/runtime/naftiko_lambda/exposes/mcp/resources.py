@@ -13,15 +13,17 @@ import json
 import mimetypes
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ...capability.model import Json, McpPrompt, McpResource
 from ...capability.templates import Template, uri_pattern
 from .tools import PromptEntry, ResourceEntry
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ...capability.model import Json, McpPrompt, McpResource
 
 RESOURCE_NOT_FOUND = -32002
 """JSON-RPC code MCP gives an unknown resource URI."""

@@ -10,14 +10,16 @@ and act on (``failure``); the same errors of a resource read are JSON-RPC errors
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import mcp_types as types
 from mcp.shared.exceptions import MCPError
 
-from ...capability.model import Json
 from ...errors import CredentialError, IdempotencyError, InvocationError, NaftikoError, Unauthorized, UpstreamError
-from ...runner.outputs import Outcome
-from ..oauth import challenge
+
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ...capability.model import Json
+    from ...runner.outputs import Outcome
 
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
@@ -88,6 +90,8 @@ def rejection(exc: NaftikoError, metadata_url: str) -> tuple[int, dict[str, Json
     """(HTTP status, JSON-RPC error body, headers) for a caller refused before the protocol:
     a missing or refused token (with its challenge), or credentials we cannot read (503)."""
     if isinstance(exc, Unauthorized):
+        from ..oauth import challenge
+
         return exc.status, rpc_error(UNAUTHORIZED, exc.message), {"WWW-Authenticate": challenge(exc, metadata_url)}
     return 503, rpc_error(INTERNAL_ERROR, "the MCP endpoint's credentials are not available"), {}
 

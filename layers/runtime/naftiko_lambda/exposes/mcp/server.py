@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import mcp_types as types
 from mcp.server import Server
@@ -20,15 +20,14 @@ from mcp_types.version import SUPPORTED_PROTOCOL_VERSIONS
 from ... import deadline
 from ...errors import IdempotencyError, InvocationError, NaftikoError
 from ...observability import current_request_id, logger
-from ...runner.idempotency import KEY_ARGUMENT, Answer, check_key, current_caller, fingerprint, settled
-from ...runner.outputs import Outcome
-from ...runner.runtime import Runtime
-from ..inputs import check_inputs
-from . import resources as res
+from ...runner.callers import current_caller
 from . import workers
 from .kept import KeptListings
 from .results import INTERNAL_ERROR, INVALID_PARAMS, failed, failure, protocol_error, success
 from .tools import Endpoint, ToolEntry
+
+if TYPE_CHECKING:  # the runner loads with the first call
+    from ...runner.runtime import Runtime
 
 PAGE_SIZE = 50
 """Entries per tools/list, resources/list and prompts/list page."""
@@ -67,7 +66,8 @@ class _Pages:
         return list(self.items[start:end]), _cursor(end, self.fingerprint) if end < len(self.items) else None
 
 
-def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
+def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[Any]:
+    """``runtime`` gives the runner's Runtime, made on the first call (listing needs none)."""
     table = endpoint.tools
     tools = _Pages("tools", endpoint.listing, list(table))
 
@@ -79,6 +79,9 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
         return listed
 
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        from ...runner.idempotency import KEY_ARGUMENT  # the call path loads what listing never needs
+        from ..inputs import check_inputs
+
         entry = table.get(params.name)
         if entry is None:
             raise MCPError(INVALID_PARAMS, f"unknown tool: {params.name}")
@@ -96,7 +99,7 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
 
         def call() -> types.CallToolResult:
             try:
-                outcome = runtime.call(entry.capability, entry.operation, inputs, limit)
+                outcome = runtime().call(entry.capability, entry.operation, inputs, limit)
             except NaftikoError as exc:
                 return failure(exc)
             return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
@@ -105,7 +108,7 @@ def build_server(endpoint: Endpoint, runtime: Runtime) -> Server[Any]:
             return await workers.run_sync(call)
         if not isinstance(key, str):
             return failure(InvocationError(params.name, KEY_ARGUMENT, "must be a string"))
-        return await workers.run_sync(_keyed, runtime, entry, key, inputs, limit, current_caller.get())
+        return await workers.run_sync(_keyed, runtime(), entry, key, inputs, limit, current_caller.get())
 
     handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
     if endpoint.resources:
@@ -132,6 +135,7 @@ def _keyed(
     What is kept is the result's data (or the failure's detail), not the whole result: its text
     copy is made again from it, so a result is not stored twice over.
     """
+    from ...runner.idempotency import Answer, check_key, fingerprint, settled
 
     def execute() -> Answer:
         effects: list[str] = []  # what may have changed upstream, if it fails (settled reads it)
@@ -158,6 +162,8 @@ def _keyed(
     elif answer.status >= 400 or "data" not in (answer.body or {}):
         result = failed(answer.body or {})
     else:
+        from ...runner.outputs import Outcome
+
         outcome = Outcome(answer.status, answer.body["data"])
         result = success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
     if replayed:
@@ -187,7 +193,10 @@ def _logged_internal_error(method: str) -> str:
     return f"internal error (correlation id {correlation})"
 
 
-def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
+def _resource_handlers(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> dict[str, Any]:
+    from ..inputs import check_inputs
+    from . import resources as res
+
     entries = endpoint.resources
     listed = res.listed(entries)
     resources = _Pages("resources", listed, [r.uri for r in listed])
@@ -211,7 +220,7 @@ def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
             return await workers.run_sync(res.read_static, resource, uri)
         try:
             inputs = check_inputs(resource.inputs, values, resource.name, from_text=False)
-            outcome = await workers.run_sync(runtime.call, entry.capability, resource, inputs, deadline.current.get())
+            outcome = await workers.run_sync(runtime().call, entry.capability, resource, inputs, deadline.current.get())
         except NaftikoError as exc:
             raise protocol_error(exc) from exc
         return res.contents(resource, uri, outcome.data)
@@ -224,6 +233,8 @@ def _resource_handlers(endpoint: Endpoint, runtime: Runtime) -> dict[str, Any]:
 
 
 def _prompt_handlers(endpoint: Endpoint) -> dict[str, Any]:
+    from . import resources as res
+
     table = endpoint.prompts
     prompts = _Pages("prompts", [res.prompt_listing(e) for e in table.values()], list(table))
 

@@ -14,20 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
-from ...runner.idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key
-from ..schemas import input_schema, tool_output_schema
+if TYPE_CHECKING:  # types only: kept off the cold path
+    from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
 
 SEPARATOR = "__"
-KEY_PROPERTY = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": MAX_KEY_CHARS,
-    "description": "Optional. A unique name for this call (a UUID). Repeat it when retrying the same call:"
-    " the write then happens at most once and the retry gets the first result.",
-}
+KEY_DESCRIPTION = (
+    "Optional. A unique name for this call (a UUID). Repeat it when retrying the same call:"
+    " the write then happens at most once and the retry gets the first result."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +68,15 @@ def tool_listing(capability: Capability, operation: ExposedOperation) -> dict[st
     A tool without a description is described by its name, which depends on the endpoint:
     ``description`` is then None here and listed_tool() fills it in.
     """
+    from ...runner.idempotency import KEY_ARGUMENT, MAX_KEY_CHARS, takes_key  # compiled: not on a cold start
+    from ..schemas import input_schema, tool_output_schema
+
     hints = operation.hints
     call = operation.call
     arguments = input_schema(operation.inputs)
     if takes_key(capability, operation):
-        arguments["properties"][KEY_ARGUMENT] = KEY_PROPERTY
+        key = {"type": "string", "minLength": 1, "maxLength": MAX_KEY_CHARS, "description": KEY_DESCRIPTION}
+        arguments["properties"][KEY_ARGUMENT] = key
     return {
         "title": operation.label or None,
         "description": operation.description or (call.description if call else "") or None,
@@ -102,6 +102,9 @@ def listed_tool(name: str, listing: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -> ToolEntry:
+    from ...runner.idempotency import takes_key
+    from ..schemas import tool_output_schema
+
     listing = tool_listing(capability, operation)
     wrapped = tool_output_schema(operation.plan)[1]
     object_schema = listing["outputSchema"] is not None and not wrapped

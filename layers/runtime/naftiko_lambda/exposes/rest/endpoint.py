@@ -25,7 +25,8 @@ from ... import deadline
 from ...capability.model import Auth, Capability, Json, Plan
 from ...errors import NaftikoError
 from ...observability import current_request_id, logger
-from ...runner.idempotency import Answer, caller_identity, check_key, fingerprint, honours_header, settled
+from ...runner.callers import caller_identity
+from ...runner.idempotency import Answer, check_key, fingerprint, honours_header, settled
 from ...runner.runtime import Runtime
 from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
