@@ -411,7 +411,8 @@ assert d.rest("orders", "POST", "/orders", body={{"item": "a"}}).status == 201
 print(json.dumps(sorted(m for m in sys.modules if "idempotency" in m or m.startswith("boto3"))))
 """
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
-    assert json.loads(found.stdout.strip().splitlines()[-1]) == ["naftiko_lambda.runner.idempotency"]
+    loaded = json.loads(found.stdout.strip().splitlines()[-1])
+    assert all(m.startswith("naftiko_lambda.") for m in loaded), loaded  # our guard at most: no Powertools, no boto3
 
 
 def test_the_openapi_document_offers_the_header_on_writes(folder: Path, upstream: UpstreamServer) -> None:

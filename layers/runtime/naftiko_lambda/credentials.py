@@ -14,14 +14,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .capability.binds import is_reserved
 from .capability.model import BoundVariable
-from .consumes.request import UpstreamRequest
-from .consumes.tokens import ClientCredentials, forget, mint, token_source
 from .deadline import now_or_default
 from .errors import CredentialError
+
+if TYPE_CHECKING:  # client-credentials minting loads with the first value that is a token source
+    from .consumes.request import UpstreamRequest
+    from .consumes.tokens import ClientCredentials
 
 PLACEHOLDER = "REPLACE_ME"
 """Value the stack writes into a new capability secret; treated as "not configured"."""
@@ -135,6 +137,10 @@ class CredentialSource:
 
     def _secret(self, key: str, value: Any) -> Secret:
         """The value as a Secret; a client-credentials token source is exchanged for its token."""
+        if isinstance(value, str) and not value.lstrip().startswith("{"):
+            return Secret(value)  # a plain value: never a token source
+        from .consumes.tokens import mint, token_source
+
         source = token_source(value, key)
         if source is None:
             return Secret(value if isinstance(value, str) else json.dumps(value))
@@ -175,8 +181,11 @@ class CredentialSource:
             return False
         self._last_refresh = now
         self._force = True
-        for source in self._sources.values():
-            forget(source)
+        if self._sources:
+            from .consumes.tokens import forget
+
+            for source in self._sources.values():
+                forget(source)
         return True
 
     def _uses_secret(self, key: str) -> bool:

@@ -32,12 +32,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .runner.idempotency import WINDOW_S, Guard
 from .runner.seams import LazyTransport, Upstreams
 
 if TYPE_CHECKING:  # the model, the credentials and the runner load when a call needs them
     from .capability.model import Capability
     from .credentials import CredentialSource
+    from .runner.idempotency import Guard
     from .runner.runtime import Runtime
 
 CAPABILITY_SECRET_PREFIX = "CAPABILITY_SECRET_"  # noqa: S105 - a variable name, not a secret
@@ -155,7 +155,7 @@ class Settings:
         """
         from .runner.runtime import Runtime
 
-        return Runtime(self._transport, self.upstreams(), self.credentials, self.idempotency())
+        return Runtime(self._transport, self.upstreams(), self.credentials, self.idempotency)
 
     def idempotency(self) -> Guard:
         """IDEMPOTENCY_TABLE (DynamoDB), or IDEMPOTENCY_STORE=memory (`serve`); IDEMPOTENCY_WINDOW_S.
@@ -164,6 +164,8 @@ class Settings:
         ``sam local`` the table's Ref is its logical id, not a table: keys are kept in memory (for
         as long as the container lives: ``--warm-containers LAZY``).
         """
+        from .runner.idempotency import WINDOW_S, Guard
+
         window = self.environ.get("IDEMPOTENCY_WINDOW_S", "")
         table = self.environ.get("IDEMPOTENCY_TABLE") or None
         return Guard(

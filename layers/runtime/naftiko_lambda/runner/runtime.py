@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING
 
 from ..errors import NaftikoError, UpstreamError
 from ..observability import record_upstream_call, upstream_span
-from .idempotency import Guard
 from .seams import RefreshableCredentials, Transport, Upstreams
 
 if TYPE_CHECKING:  # the runner's steps load with the first call, not with the cold start
     from ..capability.model import Capability, Json
     from ..deadline import Deadline
+    from .idempotency import Guard
     from .outputs import Outcome
     from .steps import Runnable
+
+
+def _guard() -> Guard:
+    from .idempotency import Guard
+
+    return Guard()
 
 
 @dataclass
@@ -36,8 +42,16 @@ class Runtime:
     transport: Transport
     upstreams: Upstreams
     credentials_factory: Callable[[Capability], RefreshableCredentials]
-    idempotency: Guard = field(default_factory=Guard)
+    guard_factory: Callable[[], Guard] = field(default=lambda: _guard())
     _credentials: dict[str, RefreshableCredentials] = field(default_factory=dict)
+    _guard: Guard | None = None
+
+    @property
+    def idempotency(self) -> Guard:
+        """The guard of keyed writes, made (and its Powertools pieces imported) on the first key."""
+        if self._guard is None:
+            self._guard = self.guard_factory()
+        return self._guard
 
     def credentials_for(self, capability: Capability) -> RefreshableCredentials:
         found = self._credentials.get(capability.name)

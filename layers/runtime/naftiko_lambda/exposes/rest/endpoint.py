@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,14 +26,16 @@ from ...capability.model import Auth, Capability, Json, Plan
 from ...errors import NaftikoError
 from ...observability import current_request_id, logger
 from ...runner.callers import caller_identity
-from ...runner.idempotency import Answer, check_key, fingerprint, honours_header, settled
 from ...runner.runtime import Runtime
 from ...runner.scope import make_scope
 from ..inbound import challenge, is_authorized
-from ..oauth import ResourceServer, Validator
 from .arguments import collect_inputs, read_body
 from .problems import PROBLEM_TYPE, problem, problem_for
 from .routes import RestEntry, Router
+
+if TYPE_CHECKING:  # OAuth and the idempotency guard load with the first request that needs them
+    from ...runner.idempotency import Answer
+    from ..oauth import ResourceServer, Validator
 
 MAX_BODY_BYTES = 6 * 1024 * 1024
 """Largest request body accepted (bytes): Lambda's synchronous invocation payload limit."""
@@ -46,6 +48,8 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
     validators: dict[ResourceServer, Validator] = {}  # one per oauth2 block: key caches live while warm
 
     def validator(auth: Auth) -> Validator:
+        from ..oauth import ResourceServer, Validator
+
         server = ResourceServer.from_auth(auth)
         found = validators.get(server)
         if found is None:
@@ -82,6 +86,8 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
                 return problem(401, "Unauthorized", "missing or wrong credentials", headers=headers)
             body = await read_body(request, name)
             key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is not None:
+                from ...runner.idempotency import check_key, fingerprint, honours_header
             if key is not None and honours_header(capability, entry.operation):
                 check_key(key)
                 # The request, as the operation sees it: every input (path, query, headers, cookies,
@@ -140,6 +146,8 @@ def _run(
     capability: Capability, runtime: Runtime, entry: RestEntry, inputs: dict[str, Json], limit: deadline.Deadline | None
 ) -> Answer:
     """Run a keyed write; its answer says whether it is kept for the key (idempotency.settled)."""
+    from ...runner.idempotency import Answer, settled
+
     effects: list[str] = []  # what may have changed upstream, if it fails (settled reads it)
     try:
         outcome = runtime.call(capability, entry.operation, inputs, limit, effects)

@@ -16,7 +16,6 @@ from ...errors import (
     UpstreamError,
     UpstreamTimeout,
 )
-from ..oauth import challenge
 
 PROBLEM_TYPE = "application/problem+json"
 IDEMPOTENCY_TITLES = {
@@ -38,6 +37,8 @@ def problem_for(exc: NaftikoError) -> JSONResponse:
     orchestration step that failed, when one did."""
     step = exc.step
     if isinstance(exc, Unauthorized):
+        from ..oauth import challenge
+
         title = "Forbidden" if exc.status == 403 else "Unauthorized"
         return problem(exc.status, title, exc.message, headers={"WWW-Authenticate": challenge(exc, None)})
     if isinstance(exc, IdempotencyError):
