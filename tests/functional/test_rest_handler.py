@@ -13,11 +13,12 @@ from naftiko_lambda.capability.load import load_capability
 from naftiko_lambda.exposes.rest.handler import create_handler
 from naftiko_lambda.settings import Settings, base_uri_variable
 
-from ..conftest import CAPABILITIES, EVENTS, SEED_ENV
+from ..conftest import CAPABILITIES, EVENTS, SEED_ENV, SEED_FILES
+from ..support.beta4 import DIALECTS, in_dialect
 from ..support.events import apigw_event, response_headers, response_json, template
 from ..support.upstream import Reply, UpstreamServer
 
-SEEDS = sorted(CAPABILITIES.glob("*.yaml"))
+SEEDS = SEED_FILES
 
 
 @cache
@@ -54,15 +55,26 @@ def shared_upstream() -> Any:
 
 
 @pytest.fixture(scope="module")
-def handlers(shared_upstream: UpstreamServer) -> dict[Path, Any]:
-    """One warm handler per seed, reused across its cases (as a warm Lambda would be)."""
-    return {file: make_handler(file, shared_upstream.url) for file in SEEDS}
+def handlers(shared_upstream: UpstreamServer) -> dict[tuple[Path, str], Any]:
+    """One warm handler per seed and dialect, reused across its cases (as a warm Lambda would be)."""
+    return {
+        (file, dialect): make_handler(in_dialect(file, dialect), shared_upstream.url)
+        for file in SEEDS
+        for dialect in DIALECTS
+    }
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize(("file", "name", "version"), _rest_cases())
 def test_every_seed_rest_operation_through_the_handler(
-    shared_upstream: UpstreamServer, handlers: dict[Path, Any], file: Path, name: str, version: int
+    shared_upstream: UpstreamServer,
+    handlers: dict[tuple[Path, str], Any],
+    file: Path,
+    name: str,
+    version: int,
+    dialect: str,
 ) -> None:
+    """Each seed as written and as migrated to beta4 (issue 20) serves the same request."""
     upstream = shared_upstream
     operation = next(o for o in _capability(file).rest_operations if o.name == name)
     raw = _raw(file)
@@ -85,7 +97,7 @@ def test_every_seed_rest_operation_through_the_handler(
             query[item.name] = "3"
     path = "/" + file.stem + re.sub(r"\{(\w+)\}", lambda m: values[m.group(1).lower()], operation.path)
     upstream.reply(Reply(200, {"result": name}))
-    response = handlers[file](apigw_event(version, operation.method, path, query, body), None)
+    response = handlers[file, dialect](apigw_event(version, operation.method, path, query, body), None)
 
     assert response["statusCode"] == 200, response_json(response)
     assert response_json(response) == {"result": name}

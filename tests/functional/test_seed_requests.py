@@ -16,10 +16,11 @@ import yaml
 from naftiko_lambda import CredentialSource, Upstreams, load_capability, run
 from naftiko_lambda.consumes.transport import Urllib3Transport
 
-from ..conftest import CAPABILITIES, SEED_ENV
+from ..conftest import SEED_ENV, SEED_FILES
+from ..support.beta4 import DIALECTS, in_dialect
 from ..support.upstream import Reply, UpstreamServer
 
-SEEDS = sorted(CAPABILITIES.glob("*.yaml"))
+SEEDS = SEED_FILES
 AUTH = {
     "m3ter.yaml": ("Authorization", "Bearer " + SEED_ENV["M3TER_TOKEN"]),
     "suger-metering.yaml": ("Authorization", SEED_ENV["SUGER_API_KEY"]),
@@ -64,10 +65,13 @@ def _value_for(param: dict[str, Any] | None, name: str) -> Any:
     return {"integer": 7, "number": 2.5, "boolean": True, "array": ["a b", "c/d"]}.get(kind, f"v {name}/x")
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize(("file", "kind", "name", "consumed", "exposed"), _cases())
 def test_seed_operation_sends_exact_request(
-    upstream: UpstreamServer, file: Path, kind: str, name: str, consumed: Any, exposed: dict[str, Any]
+    upstream: UpstreamServer, file: Path, kind: str, name: str, consumed: Any, exposed: dict[str, Any], dialect: str
 ) -> None:
+    """The same request from the seed as written and from its migrated beta4 copy (issue 20):
+    the expectations come from the alpha2 YAML either way."""
     resource_path, op = consumed
     params = {p["name"]: p for p in op.get("inputParameters", [])}
     inputs: dict[str, Any] = {}
@@ -76,7 +80,7 @@ def test_seed_operation_sends_exact_request(
         input_name = ref.split(".", 1)[1]
         inputs[input_name] = arguments[key] = _value_for(params.get(key), key)
 
-    capability = _load(file)
+    capability = _load(in_dialect(file, dialect))
     operation = next(o for o in (*capability.rest_operations, *capability.tools) if o.kind == kind and o.name == name)
     namespace = operation.call.namespace
     upstream.reply(Reply(200, {"id": "x1", "items": [1, 2]}))

@@ -117,7 +117,7 @@ def test_the_package_declares_what_it_imports() -> None:
     declared = {
         Requirement(r).name for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
     }
-    optional = {"uvicorn", "snapshot_restore_py"}  # the [serve] extra; Lambda's runtime provides the other
+    optional = {"uvicorn", "ruamel", "snapshot_restore_py"}  # the [serve] extra; Lambda's runtime provides the last
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m != "naftiko_lambda"}
     missing = {distributions.get(m, m) for m in third_party if m not in optional} - declared
     assert missing == set()

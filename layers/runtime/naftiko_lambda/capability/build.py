@@ -8,6 +8,7 @@ Unknown keys are tolerated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
@@ -15,6 +16,7 @@ from typing import Any
 
 from .binds import bind_variables
 from .check import same_tool
+from .dialects import BETA4
 from .exposes import ExposesBuilder
 from .issues import FieldPath, SpecIssue
 from .model import (
@@ -32,12 +34,13 @@ from .reader import Reader
 from .templates import Template, compile_path, route_key
 
 VERSIONS = ("1.0.0-alpha2", "1.0.0-alpha1")
-"""Format versions served. alpha1 differs from alpha2 almost only by what alpha2 added, so both
-are read with the alpha2 model."""
+"""Naftiko versions served. alpha1 differs from alpha2 almost only by what alpha2 added, so both
+are read with the alpha2 model; Ikanos ``1.0.0-beta4`` files are reshaped into it (dialects.py)."""
 OUTBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "digest"})
 OUTPUT_FORMATS = frozenset({"json", "xml", "yaml", "csv", "tsv", "psv", "text", "html", "markdown"})
 """The ``outputRawFormat`` values consumes/formats.py decodes (a test keeps the two equal)."""
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9*][A-Za-z0-9!#$&^_.+*-]*$")
 
 
 def build_capability(
@@ -54,13 +57,18 @@ def build_capability(
     if not isinstance(raw, Mapping):
         r.error((), "a capability file must be a YAML mapping")
         return None, r.issues
-    version = raw.get("naftiko")
-    if version not in VERSIONS:
-        r.error(("naftiko",), f"version {version!r} is not supported (expected one of {', '.join(VERSIONS)})")
+    r.beta4 = "ikanos" in raw
+    if r.beta4 and "naftiko" in raw:
+        r.error(("naftiko",), "a file is Naftiko (naftiko:) or Ikanos (ikanos:), not both")
+    elif r.beta4 and raw.get("ikanos") != BETA4:
+        r.error(("ikanos",), f"Ikanos version {raw.get('ikanos')!r} is not supported (expected {BETA4})")
+    elif not r.beta4 and raw.get("naftiko") not in VERSIONS:
+        supported = ", ".join((*VERSIONS, f"ikanos: {BETA4}"))
+        r.error(("naftiko",), f"version {raw.get('naftiko')!r} is not supported (expected one of {supported})")
     info = r.mapping(raw.get("info"), ("info",))
     cap = raw.get("capability")
     if not isinstance(cap, Mapping):
-        r.error(("capability",), "a capability file needs a capability block (shared consumes files are not served)")
+        r.error(("capability",), "a capability file needs a capability block (shared section files are not served)")
         return None, r.issues
     binds, bind_namespaces = _binds(r, [(("binds",), raw.get("binds")), (("capability", "binds"), cap.get("binds"))])
     consumes: dict[str, Consumes] = {}
@@ -94,7 +102,10 @@ def build_capability(
             mcp.append(builder.mcp(e, e_path, namespace))
         elif kind == "skill":
             skills.append(builder.skills(e, e_path, namespace))
-        elif kind != "control":  # control ports (health, metrics) belong to a long-running engine
+        elif kind == "control":
+            message = "a control port (health, metrics, logs, reload) needs a long-running server: not served on Lambda"
+            r.issues.append(SpecIssue("unserved", (*e_path, "type"), message))
+        else:
             r.warn((*e_path, "type"), f"exposes type {kind!r} is not served: skipped")
     rest = _unambiguous_routes(r, rest)
     mcp = [_unique_tools(r, block) for block in mcp]
@@ -127,6 +138,7 @@ def build_capability(
         skills=tuple(skills),
         functions=functions,
         imports=imports,
+        version=r.text(info, "version"),
     )
     variables, bind_issues = bind_variables(capability)
     r.issues.extend(bind_issues)
@@ -167,6 +179,18 @@ def consumes_adapter(r: Reader, raw: Mapping[str, Any], path: FieldPath) -> Cons
     if not isinstance(namespace, str) or not namespace:
         r.error((*path, "namespace"), "a consumes adapter needs a namespace")
         return None
+    if raw.get("tunnel") is not None:
+        tunnel = raw["tunnel"] if isinstance(raw["tunnel"], Mapping) else {}
+        if tunnel.get("fallback") != "direct":
+            r.error(
+                (*path, "tunnel"),
+                f"a reverse tunnel ({tunnel.get('type', '?')}) cannot run on AWS Lambda: it needs a long-lived "
+                "overlay session; reach the API through a VPC instead, or set fallback: direct to call baseUri",
+            )
+            return None
+        r.warn(
+            (*path, "tunnel"), "reverse tunnels do not run on AWS Lambda: baseUri is called directly (fallback: direct)"
+        )
     base_uri = r.text(raw, "baseUri")
     if not base_uri:
         r.warn((*path, "baseUri"), "baseUri is empty: set UPSTREAM_BASE_URI_<NAMESPACE> to serve it")
@@ -211,7 +235,7 @@ def _consumed(
         r.error((*op_path, "method"), f"HTTP method {method!r} is not supported")
         return None
     fmt = str(op.get("outputRawFormat") or "json")
-    if fmt not in OUTPUT_FORMATS:
+    if fmt not in OUTPUT_FORMATS and fmt != "binary":
         r.error((*op_path, "outputRawFormat"), f"output format {fmt!r} is not supported")
         return None
     merged: dict[str, Param] = {}
@@ -228,7 +252,18 @@ def _consumed(
         output_format=fmt,
         outputs=r.outputs(op.get("outputParameters"), (*op_path, "outputParameters"), consumed=True),
         description=r.text(op, "description"),
+        media_type=_media_type(r, op.get("outputMediaType"), (*op_path, "outputMediaType")),
+        max_binary=r.binary_size(op, op_path),
     )
+
+
+def _media_type(r: Reader, raw: Any, path: FieldPath) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not MEDIA_TYPE.match(raw):
+        r.error(path, f"{raw!r} is not a media type (type/subtype)")
+        return None
+    return raw
 
 
 def _unambiguous_routes(r: Reader, blocks: list[RestExposes]) -> list[RestExposes]:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from .inputs import derive_inputs
 from .issues import FieldPath, SpecIssue
 from .model import (
+    DEFAULT_BINARY_BYTES,
     Consumes,
     ExposedOperation,
     Function,
@@ -108,6 +109,7 @@ class ExposesBuilder:
         kind: str,
         namespace: str,
         resource: Mapping[str, Any] | None = None,
+        block_limit: int | None = None,
     ) -> ExposedOperation | None:
         """One REST operation or MCP tool; None (and ``unserved`` issues) when it cannot run.
 
@@ -123,7 +125,29 @@ class ExposesBuilder:
             self._check_semantics(raw, path, kind, function)
         mark = self.reader.mark()
         built = self._operation(raw, path, kind, namespace, resource)
+        if built is not None:
+            media_type = _response_media_type(self.reader, raw, path) if kind == "rest" else None
+            limit = self._binary_limit(built.plan, path, block_limit, "responses" if media_type else None)
+            built = replace(built, max_binary=limit, media_type=media_type, tags=self.reader.tags(raw))
         return None if self.reader.unserved_since(mark) else built
+
+    def _binary_limit(self, plan: Plan, path: FieldPath, block_limit: int | None, wants: str | None) -> int:
+        """How large the plan's binary answer may be (bytes); 0 when it answers JSON. ``wants``:
+        the field that declares the answer binary (REST ``responses``, an MCP resource's ``binary``)."""
+        binary = [step.operation for step in plan.calls if step.operation.binary]
+        if not binary:
+            if wants is not None:
+                self.reader.error(
+                    (*path, wants), "declares binary content, but the call's outputRawFormat is not binary"
+                )
+            return 0
+        if plan.orchestrated or len(plan.steps) != 1:
+            self.reader.error(
+                (*path, "steps"),
+                f"{binary[0].ref} answers binary content: only a single call may return it, not a step of several",
+            )
+            return 0
+        return binary[0].max_binary or block_limit or DEFAULT_BINARY_BYTES
 
     def _operation(
         self,
@@ -212,6 +236,16 @@ class ExposesBuilder:
             contradictions.append(("method", f"{method} modifies state, but the function's semantics say safe"))
         for field, message in contradictions:
             self.reader.error((*path, field), f"inconsistent with {function.ref}: {message}")
+        if kind == "rest" and self.reader.beta4:  # beta4's lint also flags these (alpha2 files: POST may query)
+            doubts = []
+            if safe is True and method == "POST":
+                doubts.append("POST usually modifies state, but the flow's semantics say safe")
+            if safe is False and method == "GET":
+                doubts.append("GET should not modify state, but the flow's semantics say not safe")
+            if idempotent is True and method == "POST":
+                doubts.append("POST is not idempotent, but the flow's semantics say idempotent")
+            for message in doubts:
+                self.reader.warn((*path, "method"), f"inconsistent with {function.ref}: {message}")
 
     def _inputs(
         self,
@@ -230,12 +264,13 @@ class ExposesBuilder:
     def rest(self, raw: Mapping[str, Any], path: FieldPath, namespace: str) -> RestExposes:
         r = self.reader
         auth = r.auth(raw.get("authentication"), (*path, "authentication"), INBOUND_AUTH, "inbound")
+        limit = r.binary_size(raw, path)
         operations = []
         for res_path, resource in r.items(raw.get("resources"), (*path, "resources")):
             if "forward" in resource and "operations" not in resource:
                 r.warn(res_path, "forward resources (pass-through proxies) are not served: skipped")
             for op_path, op in r.items(resource.get("operations"), (*res_path, "operations")):
-                built = self.operation(op, op_path, "rest", namespace, resource)
+                built = self.operation(op, op_path, "rest", namespace, resource, limit)
                 if built:
                     operations.append(built)
         return RestExposes(namespace, auth, tuple(operations), r.text(raw, "description"))
@@ -243,29 +278,51 @@ class ExposesBuilder:
     def mcp(self, raw: Mapping[str, Any], path: FieldPath, namespace: str) -> McpExposes:
         r = self.reader
         auth = r.auth(raw.get("authentication"), (*path, "authentication"), INBOUND_AUTH, "inbound")
+        limit = r.binary_size(raw, path)
+        if raw.get("transport") == "stdio":
+            r.warn((*path, "transport"), "transport stdio: served over Streamable HTTP (a Lambda has no stdin)")
         tools = []
         for tool_path, tool in r.items(raw.get("tools"), (*path, "tools")):
-            built = self.operation(tool, tool_path, "mcp", namespace)
+            built = self.operation(tool, tool_path, "mcp", namespace, block_limit=limit)
             if built:
                 tools.append(built)
         resources = [
             res
             for res_path, item in r.items(raw.get("resources"), (*path, "resources"))
-            if (res := self._unserved_if_broken(self.resource, item, res_path, namespace)) is not None
+            if (res := self._unserved_if_broken(self.resource, item, res_path, namespace, limit)) is not None
         ]
         prompts = [
             prompt
             for prompt_path, item in r.items(raw.get("prompts"), (*path, "prompts"))
             if (prompt := self._unserved_if_broken(self.prompt, item, prompt_path)) is not None
         ]
-        return McpExposes(namespace, auth, tuple(tools), r.text(raw, "description"), tuple(resources), tuple(prompts))
+        ttl = raw.get("ttlMs")
+        if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, int) or ttl < 0):
+            r.error((*path, "ttlMs"), f"ttlMs must be a whole number of milliseconds, not {ttl!r}")
+            ttl = None
+        scope = raw.get("cacheScope")
+        if scope is not None and scope not in ("public", "private"):
+            r.error((*path, "cacheScope"), f"cacheScope must be public or private, not {scope!r}")
+            scope = None
+        return McpExposes(
+            namespace,
+            auth,
+            tuple(tools),
+            r.text(raw, "description"),
+            tuple(resources),
+            tuple(prompts),
+            ttl_ms=ttl,
+            cache_scope=scope,
+        )
 
     def _unserved_if_broken(self, build: Callable[..., T | None], *args: Any) -> T | None:
         mark = self.reader.mark()
         built = build(*args)
         return None if self.reader.unserved_since(mark) else built
 
-    def resource(self, raw: Mapping[str, Any], path: FieldPath, namespace: str) -> McpResource | None:
+    def resource(
+        self, raw: Mapping[str, Any], path: FieldPath, namespace: str, block_limit: int | None = None
+    ) -> McpResource | None:
         r = self.reader
         name, uri = raw.get("name"), raw.get("uri")
         if not isinstance(name, str) or not name or not isinstance(uri, str) or not uri:
@@ -288,7 +345,8 @@ class ExposesBuilder:
         if plan is None:
             return None
         inputs = derive_inputs("mcp", params, plan, qualifiers=input_qualifiers(namespace), variables=self.variables)
-        return replace(common, plan=plan, inputs=inputs)
+        limit = self._binary_limit(plan, path, block_limit, "binary" if raw.get("binary") is True else None)
+        return replace(common, plan=plan, inputs=inputs, max_binary=limit)
 
     def prompt(self, raw: Mapping[str, Any], path: FieldPath) -> McpPrompt | None:
         r = self.reader
@@ -346,6 +404,26 @@ class ExposesBuilder:
             metadata = {key: skill[key] for key in SKILL_FIELDS if key in skill}
             skills.append(Skill(name, r.text(skill, "description"), tuple(tools), MappingProxyType(metadata)))
         return SkillExposes(namespace, tuple(skills), r.text(raw, "description"))
+
+
+def _response_media_type(r: Reader, raw: Mapping[str, Any], path: FieldPath) -> str | None:
+    """The media type a REST operation's ``responses`` (or ``responseBinary``) declare binary."""
+    shorthand, responses = raw.get("responseBinary"), raw.get("responses")
+    if shorthand is not None and responses is not None:
+        r.error((*path, "responseBinary"), "give responses or responseBinary, not both")
+        return None
+    if shorthand is not None:
+        media = r.mapping(shorthand, (*path, "responseBinary")).get("mediaType")
+        if not isinstance(media, str) or not media:
+            r.error((*path, "responseBinary", "mediaType"), "responseBinary needs a mediaType")
+            return None
+        return media
+    for status, response in r.mapping(responses, (*path, "responses")).items():
+        content = response.get("content") if isinstance(response, Mapping) else None
+        for media, spec in (content or {}).items() if isinstance(content, Mapping) else ():
+            if isinstance(spec, Mapping) and spec.get("binary") is True and str(status).startswith("2"):
+                return str(media)
+    return None
 
 
 def _flag(value: Any) -> bool | None:

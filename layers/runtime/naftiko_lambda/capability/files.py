@@ -82,12 +82,14 @@ def read_raw(path: Path, *, cache: bool = True) -> Any:
 
 
 def is_capability_file(file: Path) -> bool:
-    """False for a shared consumes file (consumes but no capability block): imported, not served."""
+    """False for a shared file (a section without a capability block, dialects.py): imported, not served."""
+    from .dialects import is_section_file
+
     try:
         raw = read_raw(file)
     except (OSError, SpecError):
         return True  # let load_capability report it
-    return not (isinstance(raw, dict) and "capability" not in raw and "consumes" in raw)
+    return not is_section_file(raw)
 
 
 def capability_files(directory: str | os.PathLike[str]) -> list[Path]:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
 from .build import build_capability
 from .check import check_capability
+from .dialects import beta4_path, is_beta4, to_builder_shape
 from .files import _cache_file, capability_files, read_raw, write_atomically
+from .imports import resolve_imports
 from .issues import SpecIssue
 from .model import Capability
 
@@ -30,86 +32,48 @@ def _yaml() -> tuple[Any, Any]:
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_document(file: Path, *, cache: bool = True) -> tuple[Any, tuple[str, ...]]:
-    """The parsed capability file with its imported consumes inlined, and the files imported.
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A capability file as the builder reads it: ``raw`` in the one (alpha2) shape with its
+    imports inlined, ``written`` as parsed (to name fields as the file does), the files it
+    imported, and what reshaping a beta4 file found (dialects.py)."""
+
+    raw: Any
+    written: Any
+    imports: tuple[str, ...]
+    issues: tuple[SpecIssue, ...]
+
+
+def read_document(file: Path, *, cache: bool = True) -> Document:
+    """The parsed capability file in the builder's shape, with its imported sections inlined.
 
     Raises:
         SpecError: the file (or an imported one) cannot be read or parsed, or an import is wrong;
             the message names the importing file, its line and the field.
     """
     try:
-        raw = read_raw(file, cache=cache)
+        written = read_raw(file, cache=cache)
     except OSError as exc:
         raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
-    return resolve_imports(raw, file, cache=cache)
+    return prepare(written, file, cache=cache)
 
 
-def resolve_imports(raw: Any, file: Path, *, cache: bool = True) -> tuple[Any, tuple[str, ...]]:
-    """Replace each ``consumes: [{import, location, as}]`` entry by the adapter it names.
+def prepare(written: Any, file: Path, *, cache: bool = True) -> Document:
+    """A parsed document of ``file`` in the builder's shape, imports inlined (read_document's
+    work after reading; `migrate`'s checks hand it a rewritten document)."""
+    raw, issues = to_builder_shape(written)
 
-    ``location`` is relative to the capability file (``./shared/x.yaml`` or ``file:///shared/x.yaml``)
-    and never outside its folder; the imported file's top-level ``consumes`` (or, in older
-    files, its ``capability.consumes``) must hold an adapter with the ``import`` namespace,
-    which is renamed to ``as`` when given.
-    """
-    cap = raw.get("capability") if isinstance(raw, dict) else None
-    entries = cap.get("consumes") if isinstance(cap, dict) else None
-    if not isinstance(cap, dict) or not isinstance(entries, list):
-        return raw, ()
-    if not any(isinstance(e, dict) and ("import" in e or "location" in e) for e in entries):
-        return raw, ()
-    root = file.parent.resolve()
-    resolved, imported = [], []
-    for index, entry in enumerate(entries):
-        if not (isinstance(entry, dict) and ("import" in entry or "location" in entry)):
-            resolved.append(entry)
-            continue
-        field = ("capability", "consumes", index)
+    def fail(at: tuple[str | int, ...], message: str) -> SpecError:
+        issue = _as_written(written, SpecIssue("error", at, message))
+        return SpecError(str(file), issue.field, message, line_of(file, issue))
 
-        def fail(message: str, key: str = "location", at: tuple[str | int, ...] = field) -> SpecError:
-            issue = SpecIssue("error", (*at, key), message)
-            return SpecError(str(file), issue.field, message, line_of(file, issue))
+    raw, imports = resolve_imports(raw, file, fail, cache=cache)
+    return Document(raw, written, imports, tuple(issues))
 
-        namespace, location = entry.get("import"), entry.get("location")
-        if "openapi" in entry and "import" not in entry:
-            raise fail(
-                "consumes taken from an OpenAPI document at run time are not supported: "
-                "convert it once with `naftiko-lambda import openapi`",
-                "openapi",
-            )
-        if not isinstance(namespace, str) or not isinstance(location, str):
-            raise fail("an imported consumes entry needs `import` (a namespace) and `location` (a file)", "import")
-        target = (root / location.removeprefix("file://").lstrip("/")).resolve()
-        if not target.is_relative_to(root):
-            raise fail(f"{location!r} points outside the capabilities folder")
-        try:
-            document = read_raw(target, cache=cache)
-        except (OSError, SpecError) as exc:
-            raise fail(f"{location!r} cannot be read: {getattr(exc, 'strerror', None) or exc}") from exc
-        adapters = document.get("consumes") if isinstance(document, dict) else None
-        if (
-            not isinstance(adapters, list)
-            and isinstance(document, dict)
-            and isinstance(document.get("capability"), dict)
-        ):
-            adapters = document["capability"].get("consumes")
-        found = next(
-            (
-                a
-                for a in adapters or []
-                if isinstance(a, dict) and a.get("namespace") == namespace and "import" not in a
-            ),
-            None,
-        )
-        if found is None:
-            raise fail(f"{location!r} has no consumes adapter with namespace {namespace!r}", "import")
-        alias = entry.get("as")
-        adapter = {**found, "namespace": alias} if isinstance(alias, str) and alias else dict(found)
-        if entry.get("description") and not adapter.get("description"):
-            adapter["description"] = entry["description"]
-        resolved.append(adapter)
-        imported.append(str(target))
-    return {**raw, "capability": {**cap, "consumes": resolved}}, tuple(imported)
+
+def _as_written(written: Any, issue: SpecIssue) -> SpecIssue:
+    """The issue at the field of the file as written (a beta4 file's keys, not list indices)."""
+    return replace(issue, path=beta4_path(written, issue.path)) if is_beta4(written) else issue
 
 
 def inspect_capability(file: Path, *, cache: bool = True) -> tuple[Capability | None, list[SpecIssue]]:
@@ -121,10 +85,15 @@ def inspect_capability(file: Path, *, cache: bool = True) -> tuple[Capability | 
     Raises:
         SpecError: the file (or an imported one) cannot be read or parsed.
     """
-    raw, imports = read_document(file, cache=cache)
-    capability, issues = build_capability(raw, file.stem, str(file), imports=imports)
+    return inspect_document(read_document(file, cache=cache), file)
+
+
+def inspect_document(document: Document, file: Path) -> tuple[Capability | None, list[SpecIssue]]:
+    """inspect_capability of a document already read (``prepare``)."""
+    capability, issues = build_capability(document.raw, file.stem, str(file), imports=document.imports)
     if capability is not None:
         issues = [*issues, *check_capability(capability)]
+    issues = [*document.issues, *(_as_written(document.written, i) for i in issues)]
     if capability is None or any(i.severity == "error" for i in issues):
         return None, issues
     unserved = tuple(f"{i.field}: {i.message}" for i in issues if i.severity == "unserved")
@@ -210,6 +179,8 @@ def line_of(file: Path, issue: SpecIssue) -> int | None:
                 if key.value == part:
                     child = value
                     break
+            if child is None and isinstance(part, int) and part < len(node.value):
+                child = node.value[part][1]  # a beta4 keyed map read as a list
         elif isinstance(node, yaml.SequenceNode):
             if isinstance(part, int) and part < len(node.value):
                 child = node.value[part]
@@ -235,6 +206,9 @@ def _find_named(node: Any, name: str | int) -> Any:
     if isinstance(node, yaml.MappingNode):
         if any(k.value in ("name", "namespace") and getattr(v, "value", None) == name for k, v in node.value):
             return node
+        keyed = next((v for k, v in node.value if k.value == name and isinstance(v, yaml.MappingNode)), None)
+        if keyed is not None:  # beta4: the entry keyed by the name
+            return keyed
         children = [v for _, v in node.value]
     elif isinstance(node, yaml.SequenceNode):
         children = list(node.value)

@@ -24,6 +24,23 @@ Json = Any
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
+MAX_BINARY_BYTES = 4_500_000
+"""Largest binary answer served (bytes): base64 makes it 6.0 MB, what a Lambda response carries
+(6 MiB with the envelope). A ``maxBinarySize`` above it is capped to it."""
+DEFAULT_BINARY_BYTES = MAX_BINARY_BYTES
+"""The format's default is 10 MiB, more than Lambda can answer with: the cap instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """A binary answer (``outputRawFormat: binary``): the bytes and their media type. The one
+    value a plan may return that is not JSON; ``declared`` when the media type is the spec's
+    (``outputMediaType``), not the upstream's Content-Type."""
+
+    data: bytes = field(repr=False)
+    media_type: str = "application/octet-stream"
+    declared: bool = False
+
 
 @dataclass(frozen=True, slots=True)
 class Param:
@@ -111,10 +128,16 @@ class ConsumedOperation:
     output_format: str = "json"
     outputs: tuple[Output, ...] = ()  # named fields a step adds to this call's output
     description: str = ""
+    media_type: str | None = None  # outputMediaType: the media type of a binary answer, as the spec says
+    max_binary: int | None = None  # maxBinarySize of a binary answer (bytes), when the operation sets it
 
     @property
     def ref(self) -> str:
         return f"{self.namespace}.{self.name}"
+
+    @property
+    def binary(self) -> bool:
+        return self.output_format == "binary"
 
     def param(self, name: str) -> Param | None:
         for p in self.params:
@@ -262,6 +285,9 @@ class ExposedOperation:
     path: str = ""  # REST only, as written in the spec
     hints: Hints = field(default_factory=Hints)  # MCP only
     ref: str | None = None  # the aggregate function it runs, if any
+    tags: tuple[str, ...] = ()
+    max_binary: int = 0  # a binary answer's size limit (bytes); 0: its answer is JSON
+    media_type: str | None = None  # REST responses/responseBinary: a binary answer's media type
 
     @property
     def call(self) -> ConsumedOperation | None:
@@ -302,6 +328,7 @@ class McpResource:
     plan: Plan | None = None
     inputs: tuple[Input, ...] = ()
     location: str | None = None
+    max_binary: int = 0  # a binary answer's size limit (bytes); 0: its answer is JSON (text contents)
 
     @property
     def is_template(self) -> bool:
@@ -335,6 +362,8 @@ class McpExposes:
     description: str = ""
     resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
+    ttl_ms: int | None = None  # beta4: how long clients may keep its lists (MCP 2026-07-28 ttlMs)
+    cache_scope: str | None = None  # beta4: "public" | "private" (MCP 2026-07-28 cacheScope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +426,7 @@ class Capability:
     imports: tuple[str, ...] = ()  # files read for imported consumes (for the compile cache and sam build)
     unserved: tuple[str, ...] = ()  # "field: message" of each operation left out (logged at cold start)
     variables: frozenset[str] = frozenset()  # the names it may read from binds (capability/binds.py)
+    version: str = ""  # info.version (beta4): the MCP serverInfo version
 
     @property
     def rest_operations(self) -> tuple[ExposedOperation, ...]:

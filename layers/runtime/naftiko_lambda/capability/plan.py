@@ -67,6 +67,8 @@ def with_value(raw: Any, qualifiers: Collection[str], inputs: Collection[str], s
         return raw
     if "{{" in text:
         return compile_template(raw)
+    if text.startswith("{") and text.endswith("}"):
+        text = text[1:-1]  # ``{id}``: a resource URI's placeholder, named as the URI writes it
     for declared in inputs:  # the bare name of an input: ``with: {location: location}``
         if declared.lower() == text.lower():
             return InputRef(declared)

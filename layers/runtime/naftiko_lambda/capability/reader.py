@@ -8,13 +8,14 @@ read: ``validate`` reports every problem at once.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from .issues import FieldPath, SpecIssue
 from .jsonpath import JsonPathSyntaxError, compile_jsonpath
-from .model import Auth, Output, Param, RequestBody
+from .model import MAX_BINARY_BYTES, Auth, Output, Param, RequestBody
 from .templates import Template, Var, compile_template
 
 BODY_KINDS = {
@@ -29,6 +30,8 @@ BODY_KINDS = {
     "yaml": "yaml",
 }
 TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$")
+_UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
 
 class Reader:
@@ -36,6 +39,7 @@ class Reader:
         self.source = source
         self.issues: list[SpecIssue] = []
         self.variables: frozenset[str] = frozenset()  # the bind variables, once binds are read
+        self.beta4 = False  # an Ikanos 1.0.0-beta4 file (reshaped by dialects.py): its rules where they differ
 
     def error(self, path: FieldPath, message: str) -> None:
         self.issues.append(SpecIssue("error", path, message))
@@ -110,6 +114,29 @@ class Reader:
             self.error(path, f"{uri!r}: served files must be in a folder of their own below the capability, not hidden")
             return None
         return target
+
+    def binary_size(self, raw: Mapping[str, Any], path: FieldPath) -> int | None:
+        """``maxBinarySize`` (``5MiB``, ``512KiB``, ``100B``; a bare number is bytes) in bytes, capped
+        to what a Lambda response can carry (with a warning); None when not set or unreadable."""
+        value = raw.get("maxBinarySize")
+        if value is None:
+            return None
+        found = _SIZE.match(str(value).strip()) if not isinstance(value, bool) else None
+        if found is None:
+            self.error((*path, "maxBinarySize"), f"maxBinarySize {value!r} is not a size such as 5MiB or 512KiB")
+            return None
+        size = int(float(found[1]) * _UNITS[found[2] or "B"])
+        if size > MAX_BINARY_BYTES:
+            self.warn(
+                (*path, "maxBinarySize"),
+                f"maxBinarySize {value} is over what a Lambda response carries: capped to {MAX_BINARY_BYTES} bytes",
+            )
+            return MAX_BINARY_BYTES
+        return size
+
+    def tags(self, raw: Mapping[str, Any]) -> tuple[str, ...]:
+        tags = raw.get("tags")
+        return tuple(str(t) for t in tags if isinstance(t, str | int | float)) if isinstance(tags, list) else ()
 
     # -- pieces --------------------------------------------------------------------------
     def param(self, raw: Mapping[str, Any], path: FieldPath, default_required: bool) -> Param | None:

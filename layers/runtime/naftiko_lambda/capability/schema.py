@@ -3,7 +3,7 @@
 Departures are reported with severity ``schema``: the runtime serves what it can read (the real
 files rarely pass the strict schema, capability/load.py is the judge), so they fail only
 ``validate --strict``. alpha1 files are checked against the alpha2 schema (what alpha1 has,
-alpha2 kept).
+alpha2 kept); Ikanos files against the beta4 schema, relaxed the same three ways.
 """
 
 from __future__ import annotations
@@ -37,22 +37,42 @@ BASE_URI = r"^(https?://[^/]+|\{\{[^{}]+\}\})(/[^{]*)?$"
 the runtime serves it (consumes/request.py ``resolve_base_uri``) and real files use it."""
 
 
-@lru_cache(maxsize=1)
-def _validator() -> Any:
+BETA4_SCHEMA_FILE = Path(__file__).with_name("ikanos-schema-1.0.0-beta4.json")
+RELAXED_CONSUMED_PARAM = {
+    "type": {"type": "string", "enum": ["string", "number", "integer", "boolean", "array", "object"]},
+    "required": {"type": "boolean"},
+    "description": {"type": "string"},
+}
+"""beta4 keeps alpha2's three relaxations (the alpha2 relaxed schema has them written in): a consumed
+parameter's ``type``, ``required`` and ``description`` (they type the inputs derived from it:
+capability/inputs.py), a REST adapter's ``description``, and flat object/array outputs without
+``properties``/``items`` (the whole answer, untyped). 1,778 of 2,466 real files need the first."""
+
+
+@lru_cache(maxsize=2)
+def _validator(beta4: bool) -> Any:
     import jsonschema
 
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema = json.loads((BETA4_SCHEMA_FILE if beta4 else SCHEMA_FILE).read_text(encoding="utf-8"))
+    defs = schema["$defs"]
     for name in ("McpToolInputParameter", "ExposedInputParameter"):
-        schema["$defs"][name]["properties"].update(INPUT_EXTENSIONS)
-    schema["$defs"]["ConsumesHttp"]["properties"]["baseUri"]["pattern"] = BASE_URI
-    schema["properties"]["naftiko"] = {"type": "string", "enum": list(VERSIONS)}
+        defs[name]["properties"].update(INPUT_EXTENSIONS)
+    defs["ConsumesHttp"]["properties"]["baseUri"]["pattern"] = BASE_URI
+    if beta4:
+        defs["ConsumedInputParameter"]["properties"].update(RELAXED_CONSUMED_PARAM)
+        defs["ExposesRest"]["properties"]["description"] = {"type": "string"}
+        for name in ("MappedOutputParameterObject", "MappedOutputParameterArray"):
+            defs[name]["allOf"][1].pop("required", None)
+    else:
+        schema["properties"]["naftiko"] = {"type": "string", "enum": list(VERSIONS)}
     return jsonschema.Draft202012Validator(schema)
 
 
 def schema_issues(raw: Any) -> list[SpecIssue]:
     """One issue per schema violation, at its most specific field."""
     issues = []
-    for error in sorted(_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
+    beta4 = isinstance(raw, dict) and "ikanos" in raw
+    for error in sorted(_validator(beta4).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
         specific = _deepest(error)
         message = specific.message
         if len(message) > MAX_MESSAGE_CHARS:
@@ -65,7 +85,19 @@ def _deepest(error: Any) -> Any:
     """The sub-error of a oneOf/anyOf that names the real defect: from the alternative that got
     furthest into the value (a consumes entry with ``type: http`` fails the import alternative's
     "'location' is required" too, but the http alternative's error is at the parameter at fault);
-    among equals, anything but a missing-property complaint."""
+    among equals, anything but a missing-property complaint. An alternative for another ``type``
+    (an exposes entry that says ``type: mcp`` fails the rest alternative's rules too) is passed
+    over while one of the entry's own type is left."""
     while error.context:
-        error = max(error.context, key=lambda e: (len(e.absolute_path), e.validator != "required"))
+        branches: dict[Any, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+        own = [b for b in branches.values() if not any(_other_type(e, error) for e in b)]
+        candidates = [e for b in own for e in b] or list(error.context)
+        error = max(candidates, key=lambda e: (len(e.absolute_path), e.validator != "required"))
     return error
+
+
+def _other_type(sub: Any, parent: Any) -> bool:
+    """The alternative ``sub`` belongs to is for another ``type`` than the value's."""
+    return sub.validator in ("const", "enum") and list(sub.absolute_path) == [*parent.absolute_path, "type"]

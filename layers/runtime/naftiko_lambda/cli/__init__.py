@@ -1,4 +1,4 @@
-"""The ``naftiko-lambda`` command: validate | compile | serve | template | import openapi."""
+"""The ``naftiko-lambda`` command: validate | compile | serve | template | import openapi | migrate."""
 
 from __future__ import annotations
 
@@ -60,7 +60,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     openapi.add_argument("--exclude-deprecated", action="store_true", help="leave deprecated operations out")
     openapi.add_argument("-o", "--output", type=Path, default=Path("capabilities"), help="folder to write into")
 
+    migrate = commands.add_parser(
+        "migrate", help="rewrite alpha1/alpha2 capability files as Ikanos 1.0.0-beta4, in place"
+    )
+    migrate.add_argument("files", nargs="+", type=Path)
+    migrate.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        try:
+            from .migrate import migrate_files
+        except ImportError:  # pragma: no cover - ruamel.yaml is in the serve and dev extras
+            print("migrate needs ruamel.yaml: pip install 'naftiko-lambda[serve]'", file=sys.stderr)
+            return 2
+        return migrate_files(args.files, check=args.check)
     if args.command == "import":
         from .importer.command import run_import, today
         from .importer.convert import ImportOptions

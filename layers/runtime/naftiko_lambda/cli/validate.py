@@ -9,20 +9,49 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from ..capability.dialects import SECTIONS, is_beta4, is_section_file, to_builder_shape
 from ..capability.files import read_raw
+from ..capability.imports import is_import
 from ..capability.issues import SpecIssue
 from ..capability.load import inspect_capability, line_of
 from ..errors import SpecError
 
 
 def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
-    """Every issue of one file: the loader's, then schema departures. Raises SpecError if unreadable."""
+    """Every issue of one file: the loader's, then schema departures. Raises SpecError if unreadable.
+
+    A beta4 shared file (a section without a capability: dialects.py) is not a capability: its
+    shape is checked here, its entries when a capability imports them."""
+    raw = read_raw(file, cache=False)
+    if is_beta4(raw) and is_section_file(raw):
+        issues = [*to_builder_shape(raw)[1], *_empty_sections(raw)]
+        if schema:
+            from ..capability.schema import schema_issues
+
+            issues = [*issues, *schema_issues(raw)]
+        return issues
     _, issues = inspect_capability(file, cache=False)
     if schema:
         from ..capability.schema import schema_issues
 
-        issues = [*issues, *schema_issues(read_raw(file, cache=False))]
+        issues = [*issues, *schema_issues(raw)]
+    return issues
+
+
+def _empty_sections(raw: dict[str, Any]) -> list[SpecIssue]:
+    """A shared file offers entries: at least one per section, none of them an import (a
+    capability's import of it would not follow a second one)."""
+    issues = []
+    for section in SECTIONS:
+        entries = raw.get(section)
+        if section in raw and not entries:
+            issues.append(SpecIssue("error", (section,), f"a shared {section} file needs at least one entry"))
+        for index, entry in enumerate(entries if isinstance(entries, list) else []):
+            if is_import(entry):
+                message = "a shared file cannot import: imports do not chain (import it into the capability)"
+                issues.append(SpecIssue("error", (section, index), message))
     return issues
 
 

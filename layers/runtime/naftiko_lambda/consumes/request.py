@@ -33,6 +33,7 @@ class UpstreamRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     digest_auth: tuple[str, str] | None = field(default=None, repr=False)
+    max_bytes: int | None = None  # a binary answer's maxBinarySize; None: transport.MAX_BODY_BYTES
 
     @property
     def host(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..capability.model import ConsumedOperation, Json
+from ..capability.model import Binary, ConsumedOperation, Json
 from ..errors import UpstreamError, UpstreamInvalidResponse
 from .formats import decode
 
@@ -32,6 +32,14 @@ def error_body(response: UpstreamResponse) -> Json:
         return response.body[:ERROR_BODY_CHARS].decode("utf-8", errors="replace")
 
 
+def binary_answer(operation: ConsumedOperation, response: UpstreamResponse) -> Binary:
+    """The bytes as they came, typed by ``outputMediaType`` or else the upstream's Content-Type."""
+    if operation.media_type:
+        return Binary(response.body, operation.media_type, declared=True)
+    upstream = response.headers.get("content-type", "").strip()
+    return Binary(response.body, upstream or "application/octet-stream")
+
+
 def decode_response(operation: ConsumedOperation, response: UpstreamResponse, name: str) -> Json:
     """The upstream's answer as JSON. Raises UpstreamError for a status >= 400, and
     UpstreamInvalidResponse for a body that is not in the operation's ``outputRawFormat``."""
@@ -40,6 +48,8 @@ def decode_response(operation: ConsumedOperation, response: UpstreamResponse, na
             name, f"upstream answered {response.status}", status=response.status, body=error_body(response)
         )
     fmt = operation.output_format
+    if fmt == "binary":
+        return binary_answer(operation, response)
     content_type = response.headers.get("content-type", "").lower()
     if fmt == "json" and "html" in content_type:
         raise UpstreamInvalidResponse(

@@ -121,7 +121,7 @@ class Urllib3Transport:
         deadline = deadline or now_or_default()
         if request.digest_auth:
             deadline.check(operation)
-            return _send_digest(request, operation, self._timeouts(deadline))
+            return _send_digest(request, operation, self._timeouts(deadline), _limit(request))
         method, url, headers, body = request.method, request.url, dict(request.headers), request.body
         attempt = redirects = 0
         delivered = False  # a request of this call reached the upstream: a failure now may follow an effect
@@ -133,7 +133,7 @@ class Urllib3Transport:
                 exc.sent = delivered
                 raise
             try:
-                response = self._send_once(method, url, headers, body, operation, deadline)
+                response = self._send_once(method, url, headers, body, operation, deadline, _limit(request))
             except _NotConnected as exc:
                 if attempt < MAX_RETRIES and deadline.remaining() > BACKOFF_S * 2**attempt + MIN_ATTEMPT_S:
                     time.sleep(BACKOFF_S * 2**attempt)
@@ -184,6 +184,7 @@ class Urllib3Transport:
         body: bytes | None,
         operation: str,
         deadline: Deadline,
+        limit: tuple[int, str],
     ) -> UpstreamResponse:
         connect_s, read_s = self._timeouts(deadline)
         # The watchdog cuts the call at the deadline, however slowly headers or body arrive.
@@ -206,7 +207,7 @@ class Urllib3Transport:
                 raise _timeout_or(exc, watch, operation) from exc
             watch.response = response
             try:
-                data = _read_capped(response, operation)
+                data = _read_capped(response, operation, limit)
             except HTTPError as exc:
                 raise _timeout_or(exc, watch, operation) from exc
             finally:
@@ -258,23 +259,33 @@ def _translate(exc: BaseException | None, operation: str) -> Exception:
     return UpstreamUnreachable(operation, f"upstream request failed ({type(exc).__name__})")
 
 
-def _read_capped(response: Any, operation: str) -> bytes:
+def _limit(request: UpstreamRequest) -> tuple[int, str]:
+    """The most bytes the answer may have, and the refusal's text when it has more."""
+    if request.max_bytes is None:
+        return MAX_BODY_BYTES, f"upstream body is over {MAX_BODY_BYTES} bytes"
+    return request.max_bytes, f"upstream answer exceeded maxBinarySize (limit={request.max_bytes} bytes)"
+
+
+def _read_capped(response: Any, operation: str, limit: tuple[int, str]) -> bytes:
+    most, refusal = limit
     declared = response.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
+    if declared and declared.isdigit() and int(declared) > most:
+        raise UpstreamTooLarge(operation, refusal, status=response.status)
     chunks, size = [], 0
     while True:
         chunk = response.read1(65536)  # returns what has arrived: the watchdog can stop a drip
         if not chunk:
             break
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes", status=response.status)
+        if size > most:
+            raise UpstreamTooLarge(operation, refusal, status=response.status)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _send_digest(request: UpstreamRequest, operation: str, timeout: tuple[float, float]) -> UpstreamResponse:
+def _send_digest(
+    request: UpstreamRequest, operation: str, timeout: tuple[float, float], limit: tuple[int, str]
+) -> UpstreamResponse:
     """HTTP Digest (RFC 7616) through requests, which implements the challenge-response.
 
     Bounded by the connect and read timeouts the deadline allows (no watchdog: requests hides
@@ -295,11 +306,12 @@ def _send_digest(request: UpstreamRequest, operation: str, timeout: tuple[float,
             allow_redirects=False,
             stream=True,
         ) as response:
-            if int(response.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-                raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes")
-            body = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
-            if len(body) > MAX_BODY_BYTES:
-                raise UpstreamTooLarge(operation, f"upstream body is over {MAX_BODY_BYTES} bytes")
+            most, refusal = limit
+            if int(response.headers.get("content-length") or 0) > most:
+                raise UpstreamTooLarge(operation, refusal)
+            body = response.raw.read(most + 1, decode_content=True)
+            if len(body) > most:
+                raise UpstreamTooLarge(operation, refusal)
             headers = {k.lower(): v for k, v in response.headers.items()}
             return UpstreamResponse(response.status_code, headers, body)
     except requests.exceptions.Timeout as exc:

@@ -40,9 +40,10 @@ def input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
 
 
 def result_schema(plan: Plan) -> dict[str, Any] | None:
-    """The JSON Schema of the operation's result, or None when its shape is not declared."""
+    """The JSON Schema of the operation's result, or None when its shape is not declared (or
+    the result is binary content: bytes, not JSON)."""
     outputs = plan.outputs
-    if not outputs:
+    if not outputs or any(step.operation.binary for step in plan.calls):
         return None
     named = [o for o in outputs if o.name]
     if len(outputs) == 1 and not named:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..capability.model import Json, Output, OutputMapping, Plan
+from ..capability.model import Binary, Json, Output, OutputMapping, Plan
 from ..consumes.values import MISSING, as_text
 from .scope import Scope
 from .values import as_boolean
@@ -166,7 +166,10 @@ def plan_result(plan: Plan, scope: Scope) -> Json:
     if plan.is_mock:
         return mock_result(plan.outputs, scope)
     if not plan.orchestrated:
-        return map_outputs(plan.outputs, scope.results[plan.steps[0].name], scope)
+        document = scope.results[plan.steps[0].name]
+        if isinstance(document, Binary):  # bytes are the answer: there is nothing to map
+            return document
+        return map_outputs(plan.outputs, document, scope)
     if plan.mappings:
         return shape(plan.outputs, apply_mappings(plan.mappings, scope))
     last = scope.results.get(plan.steps[-1].name)

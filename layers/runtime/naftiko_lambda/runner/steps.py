@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ..capability.model import CallStep, Capability, Input, Json, LookupStep, Plan, Step, StepRef
+from ..capability.model import DEFAULT_BINARY_BYTES, CallStep, Capability, Input, Json, LookupStep, Plan, Step, StepRef
 from ..capability.templates import Template
 from ..consumes.auth import apply_auth
 from ..consumes.request import UpstreamRequest, build_request, resolve_base_uri
@@ -85,7 +85,8 @@ def run(
     if statics:
         scope = make_scope(capability, plan, {**inputs, **statics}, credentials, declared)
     noted = effects if effects is not None else []
-    context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline, noted)
+    limit = getattr(operation, "max_binary", 0) or DEFAULT_BINARY_BYTES
+    context = _Context(capability, plan, scope, credentials, transport, upstreams, deadline, noted, limit)
     status = _run_steps(context, results)
     final = replace(scope, results=results, arguments={}).without_credentials()
     return Outcome(status if not plan.orchestrated and plan.steps else 200, plan_result(plan, final))
@@ -103,6 +104,7 @@ class _Context:
     upstreams: Upstreams
     deadline: Deadline
     effects: list[str]  # calls that may have changed something upstream (run's caller reads it)
+    binary_limit: int  # the most bytes a binary answer may have (the operation's maxBinarySize)
 
 
 def _run_steps(context: _Context, results: dict[str, Json]) -> int:
@@ -186,6 +188,8 @@ def _call(context: _Context, step: CallStep, scope: Scope, name: str, recording:
     override = context.upstreams.base_uri(consumes.namespace)
     base = resolve_base_uri(consumes.base_uri, context.credentials, override, name)
     unsigned = build_request(consumed, scope, base, op_name=name)
+    if consumed.binary:
+        unsigned = replace(unsigned, max_bytes=context.binary_limit)
     request = apply_auth(unsigned, consumes.auth, scope.for_credentials())
     response = _send(context, request, name)
     # The key may have been rotated since we cached it: fetch it afresh for the next call, and

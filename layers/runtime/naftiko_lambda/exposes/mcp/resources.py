@@ -100,7 +100,16 @@ def read_static(resource: McpResource, uri: str) -> types.ReadResourceResult:
 
 
 def contents(resource: McpResource, uri: str, data: Json) -> types.ReadResourceResult:
-    """A call-backed resource's result as one text item (JSON unless it is text already)."""
+    """A call-backed resource's result as one text item (JSON unless it is text already), or a
+    blob for binary content."""
+    from ...capability.model import Binary  # loaded already: the resource ran
+
+    if isinstance(data, Binary):
+        import base64
+
+        blob = base64.b64encode(data.data).decode("ascii")
+        mime = data.media_type if data.declared or not resource.mime_type else resource.mime_type
+        return types.ReadResourceResult(contents=[types.BlobResourceContents(uri=uri, mime_type=mime, blob=blob)])
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     mime = resource.mime_type or ("text/plain" if isinstance(data, str) else "application/json")
     return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)])

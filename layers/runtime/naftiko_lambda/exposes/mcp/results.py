@@ -18,7 +18,7 @@ from mcp.shared.exceptions import MCPError
 from ...errors import CredentialError, IdempotencyError, InvocationError, NaftikoError, Unauthorized, UpstreamError
 
 if TYPE_CHECKING:  # types only: kept off the cold path
-    from ...capability.model import Json
+    from ...capability.model import Binary, Json
     from ...runner.outputs import Outcome
 
 INVALID_PARAMS = -32602
@@ -33,14 +33,36 @@ def _text(value: Json) -> str:
     return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS] + "...(truncated)"
 
 
-def success(outcome: Outcome, *, wrapped: bool = False, object_schema: bool = False) -> types.CallToolResult:
+def binary_content(data: Binary, where: str) -> types.ImageContent | types.AudioContent | types.EmbeddedResource:
+    """A binary answer as MCP content: an image, audio, or else an embedded blob resource named
+    by a URI of its own (``naftiko://transient/<where>/<uuid>``: it is not a resource to read)."""
+    import base64
+    import uuid
+
+    blob = base64.b64encode(data.data).decode("ascii")
+    if data.media_type.startswith("image/"):
+        return types.ImageContent(type="image", data=blob, mime_type=data.media_type)
+    if data.media_type.startswith("audio/"):
+        return types.AudioContent(type="audio", data=blob, mime_type=data.media_type)
+    uri = f"naftiko://transient/{where}/{uuid.uuid4()}"
+    resource = types.BlobResourceContents(uri=uri, mime_type=data.media_type, blob=blob)
+    return types.EmbeddedResource(type="resource", resource=resource)
+
+
+def success(
+    outcome: Outcome, *, wrapped: bool = False, object_schema: bool = False, where: str = "tool"
+) -> types.CallToolResult:
     """The result as text and as structured content that fits the tool's output schema.
 
     ``wrapped``: the schema says ``{"result": ...}``. ``object_schema``: the schema is an object
     whose properties are all optional, so a missing (null) result is sent as ``{}``. With no
     schema, a non-object result is wrapped as ``{"result": ...}``.
     """
+    from ...capability.model import Binary  # loaded already: a tool ran
+
     data = outcome.data
+    if isinstance(data, Binary):  # bytes: content of their kind, no structured copy (no output schema)
+        return types.CallToolResult(content=[binary_content(data, where)], is_error=False)
     if isinstance(data, dict) and not wrapped:
         structured = data
     elif object_schema and data is None:

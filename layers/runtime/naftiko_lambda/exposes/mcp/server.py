@@ -70,10 +70,14 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
     """``runtime`` gives the runner's Runtime, made on the first call (listing needs none)."""
     table = endpoint.tools
     tools = _Pages("tools", endpoint.listing, list(table))
+    empty = dict(EMPTY_TOOLS_RESULT)
+    if endpoint.cache_hint is not None:  # the SDK's defaults would stand for a choice of ours
+        empty.pop("ttlMs", None)
+        empty.pop("cacheScope", None)
 
     async def on_list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> dict[str, Any]:
         page, next_cursor = tools.page(params)  # wire JSON, kept per page: the SDK validates it
-        listed = {**EMPTY_TOOLS_RESULT, "tools": page}
+        listed = {**empty, "tools": page}
         if next_cursor:
             listed["nextCursor"] = next_cursor
         return listed
@@ -102,7 +106,7 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
                 outcome = runtime().call(entry.capability, entry.operation, inputs, limit)
             except NaftikoError as exc:
                 return failure(exc)
-            return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
+            return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema, where=_where(entry))
 
         if key is None:
             return await workers.run_sync(call)
@@ -116,7 +120,13 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
     if endpoint.prompts:
         handlers.update(_prompt_handlers(endpoint))
     guarded: dict[str, Any] = {name: _guarded(handler) for name, handler in handlers.items()}
-    server: Server[Any] = Server(endpoint.name, version="1.0.0", instructions=endpoint.instructions, **guarded)
+    if endpoint.cache_hint is not None:  # results of revisions without ttlMs/cacheScope leave them out
+        from mcp.server.caching import CACHEABLE_METHODS, CacheHint
+
+        ttl_ms, scope = endpoint.cache_hint
+        hint = CacheHint(ttl_ms=ttl_ms, scope="public" if scope == "public" else "private")
+        guarded["cache_hints"] = dict.fromkeys(CACHEABLE_METHODS, hint)
+    server: Server[Any] = Server(endpoint.name, version=endpoint.version, instructions=endpoint.instructions, **guarded)
     pages = -(-len(endpoint.listing) // PAGE_SIZE) or 1
     server.middleware.append(KeptListings(limit=len(SUPPORTED_PROTOCOL_VERSIONS) * pages + 8))
     return server
@@ -165,7 +175,7 @@ def _keyed(
         from ...runner.outputs import Outcome
 
         outcome = Outcome(answer.status, answer.body["data"])
-        result = success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema)
+        result = success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema, where=_where(entry))
     if replayed:
         result.meta = {**(result.meta or {}), REPLAYED_META: True}
     return result
@@ -249,3 +259,8 @@ def _prompt_handlers(endpoint: Endpoint) -> dict[str, Any]:
         return await workers.run_sync(res.render_prompt, entry.prompt, params.arguments)
 
     return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}
+
+
+def _where(entry: ToolEntry) -> str:
+    """Where a tool's binary content comes from, for the URI of its embedded blob."""
+    return f"{entry.capability.name}/{entry.operation.name}"

@@ -60,6 +60,8 @@ class Endpoint:
     resources: tuple[ResourceEntry, ...] = ()
     prompts: Mapping[str, PromptEntry] = field(default_factory=dict)
     auths: tuple[tuple[Auth, Capability], ...] = ()
+    version: str = "1.0.0"  # serverInfo.version: the capability's info.version when it has one
+    cache_hint: tuple[int, str] | None = None  # (ttlMs, cacheScope) of its list results (beta4, MCP 2026-07-28)
 
 
 def tool_listing(capability: Capability, operation: ExposedOperation) -> dict[str, Any]:
@@ -133,7 +135,10 @@ def endpoint_for(capability: Capability, namespace: str | None = None) -> Endpoi
                 tools[operation.name] = tool_entry(capability, operation, operation.name)
     resources, prompts = extras([(capability, blocks)], prefixed=False)
     listing = tuple(entry.tool for entry in tools.values())
-    return Endpoint(name, description, tools, listing, resources, prompts, tuple(auths))
+    hinted = next((b for b in blocks if b.ttl_ms is not None or b.cache_scope is not None), None)
+    hint = (hinted.ttl_ms or 0, hinted.cache_scope or "private") if hinted is not None else None
+    version = capability.version or "1.0.0"
+    return Endpoint(name, description, tools, listing, resources, prompts, tuple(auths), version, hint)
 
 
 def extras(

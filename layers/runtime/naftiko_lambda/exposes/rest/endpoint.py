@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ... import deadline
-from ...capability.model import Auth, Capability, Json, Plan
+from ...capability.model import Auth, Binary, Capability, Json, Plan
 from ...errors import NaftikoError
 from ...observability import current_request_id, logger
 from ...runner.callers import caller_identity
@@ -133,12 +133,21 @@ def _respond(
         return problem_for(exc)
     except Exception:
         return _internal(capability, entry)
-    return _outcome_response(outcome.status, outcome.data)
+    return _outcome_response(outcome.status, outcome.data, media_type=entry.operation.media_type)
 
 
-def _outcome_response(status: int, data: Json, headers: Mapping[str, str] | None = None) -> Response:
+BINARY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+"""Bytes an upstream chose are never run as a page of ours, whatever their Content-Type says."""
+
+
+def _outcome_response(
+    status: int, data: Json, headers: Mapping[str, str] | None = None, media_type: str | None = None
+) -> Response:
     if data is None and status in (204, 205, 304):
         return Response(status_code=status, headers=headers)
+    if isinstance(data, Binary):  # media type: the consumed operation's, the REST responses', the upstream's
+        media = data.media_type if data.declared or not media_type else media_type
+        return Response(data.data, status_code=status, media_type=media, headers={**BINARY_HEADERS, **(headers or {})})
     return JSONResponse(data, status_code=status, headers=headers)
 
 
@@ -193,4 +202,4 @@ def _answer_response(answer: Answer, replayed: bool) -> Response:
         return Response(status_code=answer.status, headers={**headers, "Idempotent-Body-Omitted": "true"})
     if answer.headers.get("content-type") == PROBLEM_TYPE:
         return JSONResponse(answer.body, status_code=answer.status, media_type=PROBLEM_TYPE, headers=headers)
-    return _outcome_response(answer.status, answer.body, headers)
+    return _outcome_response(answer.status, answer.body, headers)  # a binary answer is kept without its bytes
