@@ -31,6 +31,7 @@ from naftiko_lambda.exposes.mcp.handler import create_handler as mcp_handler
 from naftiko_lambda.exposes.rest.handler import create_handler as rest_handler
 from naftiko_lambda.settings import Settings, base_uri_variable
 
+from ..conftest import ROOT
 from ..support.events import apigw_event, response_headers, response_json
 from ..support.mcp_lambda import FUNCTION_URL, LambdaTransport
 from ..support.upstream import Reply, UpstreamServer
@@ -691,3 +692,19 @@ def test_migrate_keeps_comments_and_a_second_run_changes_nothing(tmp_path: Path)
     check = subprocess.run([*command[:-1], "--check", str(file)], capture_output=True, text=True, check=False)
     assert check.returncode == 0
     assert json.dumps(load_capability(file).label) == '"Forecast"'
+
+
+def test_binary_operations_reach_the_template_and_the_openapi_page(shipyard: Path, tmp_path: Path) -> None:
+    """API Gateway sends bytes only for binary media types: a stack with a binary REST answer
+    declares them; the docs page says what the bytes are."""
+    from naftiko_lambda.cli.template import build_template
+    from naftiko_lambda.exposes.rest.openapi import build_openapi
+
+    capability = load_capability(shipyard)
+    api = build_template((capability,))["Resources"]["RestApi"]["Properties"]
+    assert api["BinaryMediaTypes"] == ["*~1*"]
+    document = build_openapi(capability, "/shipyard")
+    ok = document["paths"]["/shipyard/ships/{imo}/photo"]["get"]["responses"]["200"]
+    assert ok["content"] == {"image/png": {"schema": {"type": "string", "format": "binary"}}}
+    seeds = build_template(tuple(load_capabilities(ROOT / "capabilities")))["Resources"]["RestApi"]["Properties"]
+    assert "BinaryMediaTypes" not in seeds

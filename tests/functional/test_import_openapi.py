@@ -344,3 +344,17 @@ def test_swagger_2_fixtures_are_refused_with_the_reason(
     assert main(["import", "openapi", str(FIXTURES / name), "-o", str(tmp_path)]) == 2
     assert "no maintained Python library converts it" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_format_beta4_writes_ikanos_files_that_load_to_the_alpha2_model(tmp_path: Path) -> None:
+    """Issue 20: ``--format beta4`` writes the same capabilities in Ikanos 1.0.0-beta4 (alpha2 stays
+    the default: the seeds, the corpus and every deployed file today are alpha2)."""
+    from naftiko_lambda.cli.migrate import model_difference
+
+    require(SUGER)
+    (alpha,) = import_into(tmp_path / "alpha2", SUGER, "--namespace", "suger")
+    (beta,) = import_into(tmp_path / "beta4", SUGER, "--namespace", "suger", "--format", "beta4")
+    text = beta.read_text()
+    assert "\nikanos: 1.0.0-beta4\n" in text and "--format beta4" in text and "naftiko:" not in text
+    assert model_difference(load_capability(alpha), load_capability(beta)) is None
+    assert main(["validate", "--strict", str(beta)]) == 0  # the beta4 schema, relaxed as alpha2's

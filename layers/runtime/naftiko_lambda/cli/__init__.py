@@ -59,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     openapi.add_argument("--include-tag", action="append", default=[], metavar="TAG", help="only operations with TAG")
     openapi.add_argument("--exclude-deprecated", action="store_true", help="leave deprecated operations out")
     openapi.add_argument("-o", "--output", type=Path, default=Path("capabilities"), help="folder to write into")
+    openapi.add_argument(
+        "--format",
+        choices=("alpha2", "beta4"),
+        default="alpha2",
+        help="write Naftiko 1.0.0-alpha2 (default: what the seeds and the corpus are) or Ikanos 1.0.0-beta4",
+    )
 
     migrate = commands.add_parser(
         "migrate", help="rewrite alpha1/alpha2 capability files as Ikanos 1.0.0-beta4, in place"
@@ -84,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             include_tags=tuple(args.include_tag),
             exclude_deprecated=args.exclude_deprecated,
             today=today(),
+            dialect=args.format,
         )
         return run_import(args.source, args.output, options)
     if args.command == "validate":

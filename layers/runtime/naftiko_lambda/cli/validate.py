@@ -24,7 +24,10 @@ def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
 
     A beta4 shared file (a section without a capability: dialects.py) is not a capability: its
     shape is checked here, its entries when a capability imports them."""
-    raw = read_raw(file, cache=False)
+    try:
+        raw = read_raw(file, cache=False)
+    except OSError as exc:
+        raise SpecError(str(file), "", f"cannot read the file: {exc.strerror}") from exc
     if is_beta4(raw) and is_section_file(raw):
         issues = [*to_builder_shape(raw)[1], *_empty_sections(raw)]
         if schema:

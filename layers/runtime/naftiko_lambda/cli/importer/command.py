@@ -6,11 +6,13 @@ naming the file and JSON pointer at fault, and nothing written, when SOURCE cann
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .convert import CapabilityFile, ImportOptions, import_document
 from .document import Document, read_document
@@ -36,7 +38,9 @@ def run_import(source: Path, output: Path, options: ImportOptions) -> int:
     except OpenApiError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
-    texts = [(output / f"{f.stem}.yaml", render(f.mapping, header(document, options), f.issues)) for f in files]
+    texts = [
+        (output / f"{f.stem}.yaml", render(_in(f.mapping, options), header(document, options), f.issues)) for f in files
+    ]
     seen = set()
     for f in files:
         for issue in f.issues:
@@ -50,6 +54,17 @@ def run_import(source: Path, output: Path, options: ImportOptions) -> int:
         partial.replace(target)
         print(f"wrote {target} ({_count(f)})")
     return 0
+
+
+def _in(mapping: Mapping[str, Any], options: ImportOptions) -> Mapping[str, Any]:
+    """The file in the dialect asked for: the importer builds alpha2, `migrate`'s rewrite makes beta4."""
+    if options.dialect != "beta4":
+        return mapping
+    from ..beta4 import to_beta4
+
+    rewritten = copy.deepcopy(dict(mapping))
+    to_beta4(rewritten)
+    return rewritten
 
 
 def _count(f: CapabilityFile) -> str:
@@ -69,6 +84,8 @@ def header(document: Document, options: ImportOptions) -> Sequence[str]:
     command.extend(f"--include-tag '{tag}'" for tag in options.include_tags)
     if options.exclude_deprecated:
         command.append("--exclude-deprecated")
+    if options.dialect != "alpha2":
+        command.append(f"--format {options.dialect}")
     return [
         f"Imported from {document.name} (OpenAPI {document.version}: {title}) by",
         f"  {' '.join(command)}",

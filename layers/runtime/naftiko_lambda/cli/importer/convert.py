@@ -32,6 +32,7 @@ class ImportOptions:
     include_tags: tuple[str, ...] = ()
     exclude_deprecated: bool = False
     today: str = "1970-01-01"  # YYYY-MM-DD for info.created / modified (the caller passes today)
+    dialect: str = "alpha2"  # what the files are written in: "alpha2" (Naftiko) or "beta4" (Ikanos)
 
 
 @dataclass(frozen=True, slots=True)

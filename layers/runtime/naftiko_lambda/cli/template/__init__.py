@@ -35,6 +35,11 @@ __all__ = ["build_template", "logical_id", "render_env_file", "render_template",
 
 def build_template(capabilities: tuple[Capability, ...]) -> dict[str, Any]:
     stack = Stack(parameters(), conditions(), shared_resources())
+    if any(op.max_binary for c in capabilities for op in c.rest_operations):
+        # Binary answers (beta4 outputRawFormat: binary) leave API Gateway as bytes only for media
+        # types it is told are binary; an upstream's own type is known only at run time: all of them.
+        # Request bodies then arrive base64-encoded, which Mangum decodes.
+        stack.resources["RestApi"]["Properties"]["BinaryMediaTypes"] = ["*~1*"]
     for capability in capabilities:
         add_capability(stack, capability)
     add_mcp_function(stack, [c.name for c in capabilities])

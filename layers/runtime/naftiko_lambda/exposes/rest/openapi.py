@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...capability.model import Auth, Capability, Input
+from ...capability.model import Auth, Capability, ExposedOperation, Input
 from ...capability.templates import route_path
 from ...runner.idempotency import MAX_KEY_CHARS, honours_header
 from ..schemas import input_property, result_schema
@@ -89,6 +89,17 @@ def _skill_paths(prefix: str, security: list[dict[str, list[str]]] | None) -> di
     return {f"{prefix}/skills": {"get": listing}, f"{prefix}/skills/{{name}}": {"get": detail}}
 
 
+def _binary_response(operation: ExposedOperation) -> dict[str, Any]:
+    """A binary answer (beta4 ``outputRawFormat: binary``): the bytes, of the declared media type."""
+    call = operation.call
+    media = (call.media_type if call is not None else None) or operation.media_type or "application/octet-stream"
+    limit = f" (at most {operation.max_binary} bytes)"
+    return {
+        "description": "The upstream's bytes" + limit,
+        "content": {media: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
 def security_scheme(auth: Auth) -> dict[str, Any]:
     """An exposes block's inbound authentication as an OpenAPI security scheme."""
     if auth.type == "oauth2":
@@ -132,7 +143,9 @@ def build_openapi(capability: Capability, prefix: str, *, api_key_required: bool
             "summary": operation.label or operation.description or operation.name,
             "parameters": parameters,
             "responses": {
-                "200": {
+                "200": _binary_response(operation)
+                if operation.max_binary
+                else {
                     "description": "The upstream's answer, mapped",
                     "content": {"application/json": {"schema": result_schema(operation.plan) or {}}},
                 },
