@@ -68,6 +68,12 @@ def migrate_text(text: str) -> tuple[str, list[str]]:
     Raises:
         ValueError: the text is not a YAML mapping.
     """
+    from ..documents import Refused, load_yaml
+
+    try:  # the one reader's limits first: ruamel would expand an alias bomb
+        load_yaml(text.encode("utf-8"))
+    except Refused as exc:
+        raise ValueError(exc.message) from None
     yaml = _yaml(_indent_of(text), _width_of(text))
     try:
         document = yaml.load(text)
