@@ -511,14 +511,14 @@ def test_resource_and_prompt_errors(deployment: Deployment) -> None:
 
     with pytest.raises(MCPError) as err:
         deployment.mcp(unknown_resource, path="/mcp/shipyard")
-    assert err.value.error.code == -32002
+    assert (err.value.error.code, err.value.error.data) == (-32602, {"uri": "data://nope"})  # SEP-2164
 
     async def escape(client: Client) -> None:
         await client.read_resource("data://fleet/schema/../../shipyard.yaml")
 
     with pytest.raises(MCPError) as err:
         deployment.mcp(escape, path="/mcp/shipyard")
-    assert err.value.error.code == -32002
+    assert err.value.error.code == -32602
 
     async def missing_argument(client: Client) -> None:
         await client.get_prompt("outreach", {})

@@ -12,8 +12,14 @@ handed values. The variables:
     UPSTREAM_BASE_URI_<NAMESPACE>   replaces a consumes namespace's baseUri (local runs, tests)
     MCP_AUTH                        "bearer" (default), "oauth2" or "none": the MCP endpoint's inbound check
     MCP_BEARER_TOKENS / MCP_TOKENS_SECRET   accepted MCP bearer tokens (comma list / secret id)
+    MCP_READ_ONLY_BEARER_TOKENS     accepted MCP bearer tokens that call readOnly tools only (comma list)
     MCP_OAUTH_ISSUER, _AUDIENCE, _SCOPES, _RESOURCE, _VALIDATION, _COGNITO, _CLIENT_ID, _CLIENT_SECRET
                                     MCP_AUTH=oauth2: the authorization server and what a token must be
+    MCP_OAUTH_WRITE_SCOPE           MCP_AUTH=oauth2: the scope a token needs for tools that are not readOnly
+    MCP_TOOL_MODE                   "list" (default), "search" (/mcp lists search_tools and call_tool) or
+                                    "search-all" (every MCP endpoint does)
+    MCP_TOOLS_INCLUDE / _EXCLUDE    globs over <capability>__<tool> (or tag:<tag>): the tools served
+    MCP_READ_ONLY                   "true": only tools whose hints say readOnly are served
     IDEMPOTENCY_TABLE / _STORE / _WINDOW_S   where idempotency keys are kept, and for how long
     AWS_SAM_LOCAL                   "true" under `sam local`: a secret id that is a logical id is unset
     AWS_LAMBDA_FUNCTION_NAME, POWERTOOLS_TRACE_DISABLED   whether X-Ray subsegments are made
@@ -203,6 +209,34 @@ class Settings:
             introspection=environ.get("MCP_OAUTH_VALIDATION", "jwks") == "introspection",
             cognito=_true(environ.get("MCP_OAUTH_COGNITO")),
         )
+
+    @property
+    def mcp_read_only_bearer_tokens(self) -> str | None:
+        """MCP_READ_ONLY_BEARER_TOKENS: tokens of callers allowed readOnly tools only (comma list)."""
+        return self.environ.get("MCP_READ_ONLY_BEARER_TOKENS")
+
+    @property
+    def mcp_write_scope(self) -> str | None:
+        """MCP_OAUTH_WRITE_SCOPE: the scope an access token needs to see and call tools that are not readOnly."""
+        return (self.environ.get("MCP_OAUTH_WRITE_SCOPE") or "").strip() or None
+
+    @property
+    def mcp_tool_mode(self) -> str:
+        """MCP_TOOL_MODE: ``list`` (default), ``search`` or ``search-all``.
+
+        Raises:
+            ValueError: another value (the function must not start serving something else).
+        """
+        mode = (self.environ.get("MCP_TOOL_MODE") or "list").strip().lower()
+        if mode not in ("list", "search", "search-all"):
+            raise ValueError(f"MCP_TOOL_MODE must be list, search or search-all, not {mode!r}")
+        return mode
+
+    def mcp_tool_filter(self) -> tuple[str | None, str | None, bool]:
+        """MCP_TOOLS_INCLUDE, MCP_TOOLS_EXCLUDE (comma-separated globs) and MCP_READ_ONLY (true:
+        readOnly tools only): what exposes/mcp/policy.py's ToolPolicy is made of."""
+        environ = self.environ
+        return environ.get("MCP_TOOLS_INCLUDE"), environ.get("MCP_TOOLS_EXCLUDE"), _true(environ.get("MCP_READ_ONLY"))
 
     def variable(self, name: str) -> str | None:
         """One of the variables above, by name (the MCP introspection client's credentials)."""

@@ -139,6 +139,7 @@ def build_capability(
         functions=functions,
         imports=imports,
         version=r.text(info, "version"),
+        tags=r.tags(info),
     )
     variables, bind_issues = bind_variables(capability)
     r.issues.extend(bind_issues)

@@ -427,6 +427,7 @@ class Capability:
     unserved: tuple[str, ...] = ()  # "field: message" of each operation left out (logged at cold start)
     variables: frozenset[str] = frozenset()  # the names it may read from binds (capability/binds.py)
     version: str = ""  # info.version (beta4): the MCP serverInfo version
+    tags: tuple[str, ...] = ()  # info.tags: what MCP_TOOLS_INCLUDE/EXCLUDE's tag:<tag> matches, and search
 
     @property
     def rest_operations(self) -> tuple[ExposedOperation, ...]:

@@ -39,7 +39,8 @@ BUNDLE_DIRNAME = "mcp"
 """The bundle's folder inside the compile cache folder."""
 INDEX_FILE = "index.json"
 SUMMARIES_FILE = "summaries.json"
-FORMAT = 2
+SEARCH_FILE = "search.json"
+FORMAT = 3
 """Version of the index layout; an index of another version is not read."""
 PACKAGE = Path(__file__).resolve().parents[2]
 
@@ -53,6 +54,8 @@ class Block:
     guarded: bool  # declares its own inbound authentication: not on the all-capabilities /mcp
     tools: tuple[str, ...]
     extras: bool  # has resources or prompts
+    read_only: tuple[bool, ...] = ()  # each tool's readOnly hint (policy.py: read-only callers)
+    tags: tuple[tuple[str, ...], ...] = ()  # each tool's own tags (beta4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class Summary:
     label: str
     unserved: tuple[str, ...]
     blocks: tuple[Block, ...]
+    tags: tuple[str, ...] = ()  # info.tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +82,17 @@ class Entry:
 
 def summarize(capability: Capability) -> Summary:
     blocks = tuple(
-        Block(b.namespace, b.auth is not None, tuple(t.name for t in b.tools), bool(b.resources or b.prompts))
+        Block(
+            b.namespace,
+            b.auth is not None,
+            tuple(t.name for t in b.tools),
+            bool(b.resources or b.prompts),
+            tuple(t.hints.read_only for t in b.tools),
+            tuple(t.tags for t in b.tools),
+        )
         for b in capability.mcp
     )
-    return Summary(capability.name, capability.label, capability.unserved, blocks)
+    return Summary(capability.name, capability.label, capability.unserved, blocks, capability.tags)
 
 
 def listing_of(capability: Capability) -> Listing:
@@ -137,12 +148,14 @@ def compile_bundle(directory: str | os.PathLike[str]) -> Path:
     root = folder.resolve()
     entries: dict[str, list[Any]] = {}
     summaries: dict[str, list[Any]] = {}
+    served: list[Capability] = []
     for file in spec_files(folder):
         digest = file_digest(file)
         if not is_capability_file(file):
             entries[file.name] = [digest, {}, False, None]
             continue
         capability = load_capability(file)
+        served.append(capability)
         imports = {str(Path(i).relative_to(root)): file_digest(Path(i)) for i in capability.imports}
         both = hashlib.sha256("\n".join([digest, *imports.values(), code_digest()]).encode()).hexdigest()
         listing = f"{file.stem}-{both[:16]}.json"
@@ -153,13 +166,20 @@ def compile_bundle(directory: str | os.PathLike[str]) -> Path:
         write_atomically(bundle_dir / listing, json.dumps(tools, separators=(",", ":")))
         entries[file.name] = [digest, imports, True, listing]
         summary = summarize(capability)
-        blocks = [[b.namespace, b.guarded, list(b.tools), b.extras] for b in summary.blocks]
-        summaries[file.name] = [digest, summary.label, list(summary.unserved), blocks]
+        blocks = [
+            [b.namespace, b.guarded, list(b.tools), b.extras, list(b.read_only), [list(t) for t in b.tags]]
+            for b in summary.blocks
+        ]
+        summaries[file.name] = [digest, summary.label, list(summary.unserved), blocks, list(summary.tags)]
     write_atomically(bundle_dir / SUMMARIES_FILE, json.dumps(summaries, separators=(",", ":")))
+    from .catalog import search_documents
+    from .search import build_index
+
+    write_atomically(bundle_dir / SEARCH_FILE, json.dumps(build_index(search_documents(served)), separators=(",", ":")))
     index = bundle_dir / INDEX_FILE
     document = {"format": FORMAT, "code_digest": code_digest(), "files": entries}
     write_atomically(index, json.dumps(document, separators=(",", ":")))
-    keep = {INDEX_FILE, SUMMARIES_FILE, *(entry[3] for entry in entries.values() if entry[3])}
+    keep = {INDEX_FILE, SUMMARIES_FILE, SEARCH_FILE, *(entry[3] for entry in entries.values() if entry[3])}
     for old in bundle_dir.glob("*.json"):
         if old.name not in keep:
             old.unlink()
@@ -181,6 +201,12 @@ def read_summaries(directory: str | os.PathLike[str]) -> Mapping[str, tuple[str,
     """Each capability's (file digest, summary) by file name; empty when unreadable."""
     document = _read(Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / SUMMARIES_FILE)
     return _Summaries(document if isinstance(document, dict) else {})
+
+
+def read_search(directory: str | os.PathLike[str]) -> Any:
+    """The compiled search index (search.py's data), or None when it is missing or unreadable."""
+    found = _read(Path(directory) / CACHE_DIRNAME / BUNDLE_DIRNAME / SEARCH_FILE)
+    return found if isinstance(found, dict) else None
 
 
 def is_current(directory: Path, entry: Entry) -> bool:
@@ -230,9 +256,12 @@ class _Summaries(Mapping[str, tuple[str, Summary]]):
         self._raw = raw
 
     def __getitem__(self, file: str) -> tuple[str, Summary]:
-        digest, label, unserved, blocks = self._raw[file]
-        found = tuple(Block(ns, guarded, tuple(tools), extras) for ns, guarded, tools, extras in blocks)
-        return digest, Summary(Path(file).stem, label, tuple(unserved), found)
+        digest, label, unserved, blocks, tags = self._raw[file]
+        found = tuple(
+            Block(ns, guarded, tuple(tools), extras, tuple(read_only), tuple(tuple(t) for t in tool_tags))
+            for ns, guarded, tools, extras, read_only, tool_tags in blocks
+        )
+        return digest, Summary(Path(file).stem, label, tuple(unserved), found, tuple(tags))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._raw)

@@ -17,7 +17,7 @@ Each capability's unserved operations are logged once, when it is first resolved
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
@@ -37,6 +37,8 @@ from .tools import SEPARATOR, Endpoint, ToolEntry, extras, listed_tool, tool_ent
 
 if TYPE_CHECKING:  # types only: kept off the cold path
     from ...capability.model import Capability
+    from .policy import ToolPolicy
+    from .search import Fields, SearchIndex
 
 
 class Catalog:
@@ -54,6 +56,7 @@ class Catalog:
         self._listings: dict[str, Listing] = {}
         self._served: dict[str, bool] = {}
         self._reported: set[str] = set()
+        self._search: SearchIndex | None = None
         self._lock = threading.RLock()  # `serve` shares one catalog between worker threads
 
     @classmethod
@@ -162,6 +165,24 @@ class Catalog:
             self._current[file] = entry
         return entry
 
+    def search_index(self) -> SearchIndex:
+        """The search index of every served capability's unguarded tools: the compiled one when the
+        index is current for every file, else built here from the models (then kept)."""
+        if self._search is None:
+            with self._lock:
+                if self._search is None:
+                    from .bundle import read_search
+                    from .search import SearchIndex, build_index
+
+                    data = None
+                    served = self.served_files()
+                    if self._index and all(self._entry(f) is not None for f in served):
+                        data = read_search(self.folder)
+                    if data is None:
+                        data = build_index(search_documents(self.load(f) for f in served))
+                    self._search = SearchIndex(data)
+        return self._search
+
     def _report(self, file: str, capability: Capability | Summary) -> None:
         """Log a capability's unserved operations, once: when it is first resolved."""
         if file not in self._reported:
@@ -169,8 +190,10 @@ class Catalog:
             report_unserved((capability,))
 
 
-def aggregate_endpoint(catalog: Catalog) -> Endpoint:
-    """``/`` and ``/mcp``: every capability's unguarded tools as ``<capability>__<tool>``.
+def aggregate_endpoint(catalog: Catalog, policy: ToolPolicy | None = None, *, search: bool = False) -> Endpoint:
+    """``/`` and ``/mcp``: every capability's unguarded tools as ``<capability>__<tool>``, less
+    those ``policy`` denies; ``search``: listing search_tools and call_tool (finder.py), which
+    search the compiled index (bundle.py) once the first question comes.
 
     Tools are listed from summaries and listings; a capability's model is loaded for a call to
     one of its tools, or here when it has resources or prompts (rare) for those to be served.
@@ -183,14 +206,29 @@ def aggregate_endpoint(catalog: Catalog) -> Endpoint:
         for position, block in enumerate(summary.blocks):
             if block.guarded:
                 continue
-            for tool in block.tools:  # the first block's tool wins (capability/check.py warns)
+            for index, tool in enumerate(block.tools):  # the first block's tool wins (capability/check.py warns)
+                if policy is not None and not policy.open:
+                    tags = (*summary.tags, *(block.tags[index] if index < len(block.tags) else ()))
+                    read_only = index < len(block.read_only) and block.read_only[index]
+                    if not policy.allows(summary.name, tool, read_only=read_only, tags=tags):
+                        continue
                 keys.setdefault(f"{summary.name}{SEPARATOR}{tool}", (file, position, tool))
             if block.extras and file not in with_extras:
                 with_extras.append(file)
     picks = [(c, [b for b in c.mcp if b.auth is None]) for c in map(catalog.load, with_extras)]
     resources, prompts = extras(picks, prefixed=True)
     instructions = f"Tools of the capabilities: {', '.join(labels)}"
-    return Endpoint("naftiko", instructions, _Tools(catalog, keys), _Listing(catalog, keys), resources, prompts, ())
+    tools, listing = _Tools(catalog, keys), _Listing(catalog, keys)
+    if not search:
+        return Endpoint("naftiko", instructions, tools, listing, resources, prompts, ())
+    from .finder import META_TOOLS, Finder
+
+    def find(question: str, limit: int, allowed: Callable[[str], bool]) -> list[str]:
+        return catalog.search_index().search(question, limit, allowed)
+
+    instructions += ". Find a tool with search_tools, then call it with call_tool (or by its name)."
+    finder = Finder(find, listing.named, keys.__contains__)
+    return Endpoint("naftiko", instructions, tools, META_TOOLS, resources, prompts, (), finder=finder)
 
 
 class _Tools(Mapping[str, ToolEntry]):
@@ -225,6 +263,13 @@ class _Listing(Sequence[dict[str, Any]]):
         self._names = list(keys)
         self._keys = keys
         self._built: dict[int, dict[str, Any]] = {}
+        self._positions: dict[str, int] | None = None
+
+    def named(self, name: str) -> dict[str, Any]:
+        """The tool ``name`` as tools/list shows it (search results)."""
+        if self._positions is None:
+            self._positions = {n: i for i, n in enumerate(self._names)}
+        return self[self._positions[name]]
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -244,3 +289,19 @@ class _Listing(Sequence[dict[str, Any]]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+def search_documents(capabilities: Iterable[Capability]) -> Iterator[tuple[str, Fields]]:
+    """What the all-capabilities search indexes: each unguarded tool as ``<capability>__<tool>``
+    (the first block's, as aggregate_endpoint lists them)."""
+    from .search import tool_fields
+
+    for capability in capabilities:
+        seen: set[str] = set()
+        for block in capability.mcp:
+            if block.auth is not None:
+                continue
+            for operation in block.tools:
+                if operation.name not in seen:
+                    seen.add(operation.name)
+                    yield f"{capability.name}{SEPARATOR}{operation.name}", tool_fields(capability, operation)

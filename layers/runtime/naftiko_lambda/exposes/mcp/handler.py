@@ -13,6 +13,7 @@ from ...settings import Settings
 from ..lambda_entry import LambdaHandler, lazy_handler, wrap
 from .catalog import Catalog
 from .http import McpHttpApp
+from .policy import ToolPolicy
 from .security import MIN_TOKEN_CHARS, BearerTokens
 
 
@@ -40,7 +41,10 @@ def build_mcp_app(
         )
     elif settings.mcp_auth != "none":
         tokens = BearerTokens.from_setting(
-            settings.mcp_bearer_tokens, settings.mcp_tokens_secret, min_chars=min_token_chars
+            settings.mcp_bearer_tokens,
+            settings.mcp_tokens_secret,
+            min_chars=min_token_chars,
+            read_only=settings.mcp_read_only_bearer_tokens,
         )
     if security_settings is None:
         from mcp.server.transport_security import TransportSecuritySettings
@@ -55,6 +59,9 @@ def build_mcp_app(
         oauth=oauth,
         variable=settings.variable,
         security_settings=security_settings,
+        policy=ToolPolicy.from_settings(*settings.mcp_tool_filter()),
+        tool_mode=settings.mcp_tool_mode,
+        write_scope=settings.mcp_write_scope if settings.mcp_auth == "oauth2" else None,
     )
 
 

@@ -30,6 +30,7 @@ from ...runner.callers import caller_identity, current_caller
 from ..inbound import challenge, is_authorized
 from . import workers
 from .catalog import Catalog, aggregate_endpoint
+from .policy import ToolPolicy
 from .results import INTERNAL_ERROR, UNAUTHORIZED, rejection, rpc_error
 from .security import BearerTokens
 from .tools import Endpoint, endpoint_for
@@ -63,6 +64,9 @@ class McpHttpApp:
         oauth: ResourceServer | None = None,
         variable: Callable[[str], str | None] = lambda name: None,
         security_settings: Any = None,
+        policy: ToolPolicy | None = None,
+        tool_mode: str = "list",
+        write_scope: str | None = None,
     ) -> None:
         self.catalog = catalog  # the capabilities served, loaded on first use (catalog.py)
         self._make_runtime = runtime  # made on first use: a tools/list needs none of it (cold start)
@@ -72,19 +76,25 @@ class McpHttpApp:
         self.variable = variable  # its introspection client credentials, when it introspects (settings)
         self._validators: dict[ResourceServer, Validator] = {}  # their caches live while warm
         self.security_settings = security_settings
-        # Endpoint tables and servers are built on first use, then kept for the warm process.
-        self.endpoint_for: Callable[[str | None, str | None], Endpoint | None] = cache(self._endpoint)
-        self.server_for: Callable[[str | None, str | None], Any] = cache(self._build_server)
+        self.policy = policy or ToolPolicy()  # the deployment's hard deny (policy.py)
+        self.tool_mode = tool_mode  # list | search (on /mcp) | search-all (every endpoint)
+        self.write_scope = write_scope  # MCP_AUTH=oauth2: the scope a token needs for tools that write
+        # Endpoint tables and servers are built on first use, then kept for the warm process: one
+        # per endpoint and kind of caller (every tool the policy allows, or its readOnly ones).
+        self.endpoint_for: Callable[[str | None, str | None, bool], Endpoint | None] = cache(self._endpoint)
+        self.server_for: Callable[[str | None, str | None, bool], Any] = cache(self._build_server)
 
-    def _endpoint(self, capability: str | None, namespace: str | None) -> Endpoint | None:
+    def _endpoint(self, capability: str | None, namespace: str | None, read_only: bool = False) -> Endpoint | None:
+        policy = self.policy.for_caller(read_only)
         if capability is None:
-            return aggregate_endpoint(self.catalog)
-        return endpoint_for(self.catalog.capability(capability), namespace)
+            return aggregate_endpoint(self.catalog, policy, search=self.tool_mode != "list")
+        found = self.catalog.capability(capability)
+        return endpoint_for(found, namespace, policy, search=self.tool_mode == "search-all")
 
-    def _build_server(self, capability: str | None, namespace: str | None) -> Any:
+    def _build_server(self, capability: str | None, namespace: str | None, read_only: bool = False) -> Any:
         from .server import build_server
 
-        endpoint = self.endpoint_for(capability, namespace)
+        endpoint = self.endpoint_for(capability, namespace, read_only)
         assert endpoint is not None
         return build_server(endpoint, lambda: self.runtime)
 
@@ -122,14 +132,14 @@ class McpHttpApp:
         if scope["method"] != "POST":
             await _reply(send, 405, rpc_error(-32600, "use POST: this endpoint is stateless"), {"Allow": "POST"})
             return
-        endpoint = self.endpoint_for(*target)
+        endpoint = self.endpoint_for(*target, False)
         assert endpoint is not None
         limit = deadline.current.get()
         try:  # on a worker thread when checking may fetch keys or a secret; else here (~0.2 ms less)
             if self._may_block(endpoint):
-                denied, caller = await workers.run_sync(self._denied, endpoint, scope, limit)
+                denied, caller, read_only = await workers.run_sync(self._denied, endpoint, scope, limit)
             else:
-                denied, caller = self._denied(endpoint, scope, limit)
+                denied, caller, read_only = self._denied(endpoint, scope, limit)
         except (CredentialError, Unauthorized) as exc:
             if isinstance(exc, CredentialError):  # fail closed, and say why in the log (never a token)
                 extra = {"reason": str(exc), "correlation_id": current_request_id.get()}
@@ -148,7 +158,10 @@ class McpHttpApp:
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
         manager = StreamableHTTPSessionManager(
-            app=self.server_for(*target), stateless=True, json_response=True, security_settings=self.security_settings
+            app=self.server_for(*target, read_only),
+            stateless=True,
+            json_response=True,
+            security_settings=self.security_settings,
         )
         current_caller.set(caller)  # whose idempotency keys this request's tool calls use
         async with manager.run():
@@ -159,9 +172,11 @@ class McpHttpApp:
         token secret. Static tokens (MCP_BEARER_TOKENS) and MCP_AUTH=none are checked in memory."""
         return bool(endpoint.auths) or self.oauth is not None or (self.tokens is not None and not self.tokens.static)
 
-    def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> tuple[str | None, str]:
+    def _denied(self, endpoint: Endpoint, scope: Scope, limit: Deadline | None = None) -> tuple[str | None, str, bool]:
         """(None when the request may pass, else the WWW-Authenticate challenge to answer with;
-        who the caller is: the OAuth subject or the bearer token, hashed, for idempotency keys).
+        who the caller is: the OAuth subject or the bearer token, hashed, for idempotency keys;
+        whether the caller may use readOnly tools only: a token without MCP_OAUTH_WRITE_SCOPE, or
+        a read-only bearer token).
 
         Raises Unauthorized for a missing or refused OAuth access token, and CredentialError when
         a token store, a block's bound credential or an authorization server cannot be read.
@@ -185,21 +200,26 @@ class McpHttpApp:
 
             credentials = self.runtime.credentials_for(capability)
             if not is_authorized(auth, headers, query, make_scope(capability, Plan(), {}, credentials)):
-                return challenge(auth, REALM), ""
+                return challenge(auth, REALM), "", False
             # A token the file itself spells out is no secret of the operator's: it opens nothing more.
             declared = auth.fields.get("token")
             spec_token = spec_token or (auth.type == "bearer" and declared is not None and bool(declared.variables))
         if spec_token:
-            return None, caller_identity(subject)
+            return None, caller_identity(subject), False
         if self.oauth is not None:
+            from ..oauth.validator import scopes_of
+
             claims = self._validator(self.oauth, None).check(authorization, limit)
-            return None, caller_identity(f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}")
+            read_only = self.write_scope is not None and self.write_scope not in scopes_of(claims)
+            subject = f"{claims.get('iss')}|{claims.get('sub') or claims.get('client_id')}"
+            return None, caller_identity(subject), read_only
         if self.tokens is not None:
-            if not self.tokens.check(authorization):
-                return f'Bearer realm="{REALM}"', ""
+            access = self.tokens.access(authorization)
+            if access is None:
+                return f'Bearer realm="{REALM}"', "", False
             _, _, token = (authorization or "").partition(" ")
-            return None, caller_identity(token.strip())  # each accepted token is its own caller
-        return None, ""
+            return None, caller_identity(token.strip()), access == "read"  # each accepted token is its own caller
+        return None, "", False
 
     def _validator(self, server: ResourceServer, capability: Capability | None) -> Validator:
         from ..oauth import Validator
@@ -225,7 +245,7 @@ class McpHttpApp:
 
     def resource_server(self, target: tuple[str | None, str | None]) -> ResourceServer | None:
         """The resource server that guards an endpoint: a block's oauth2, else the deployment's."""
-        endpoint = self.endpoint_for(*target)
+        endpoint = self.endpoint_for(*target, False)
         for auth, _ in endpoint.auths if endpoint else ():
             if auth.type == "oauth2":
                 from ..oauth import ResourceServer

@@ -25,11 +25,16 @@ from .tools import PromptEntry, ResourceEntry
 if TYPE_CHECKING:  # types only: kept off the cold path
     from ...capability.model import Json, McpPrompt, McpResource
 
-RESOURCE_NOT_FOUND = -32002
-"""JSON-RPC code MCP gives an unknown resource URI."""
 INVALID_PARAMS = -32602
+RESOURCE_NOT_FOUND = INVALID_PARAMS
+"""JSON-RPC code of an unknown resource URI: -32602 with the URI in ``data`` (SEP-2164; earlier
+revisions used -32002)."""
 MAX_FILE_BYTES = 1024 * 1024
 """Largest static resource or prompt file served (bytes)."""
+
+
+def not_found(uri: str) -> MCPError:
+    return MCPError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}", {"uri": uri})
 
 
 def listed(entries: tuple[ResourceEntry, ...]) -> list[types.Resource]:
@@ -80,7 +85,7 @@ def match(entries: tuple[ResourceEntry, ...], uri: str) -> tuple[ResourceEntry, 
             found = pattern.fullmatch(uri)
             if found:
                 return entry, {name: unquote(value) for name, value in zip(names, found.groups(), strict=True)}
-    raise MCPError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}")
+    raise not_found(uri)
 
 
 def read_static(resource: McpResource, uri: str) -> types.ReadResourceResult:
@@ -93,7 +98,7 @@ def read_static(resource: McpResource, uri: str) -> types.ReadResourceResult:
         any(part.startswith(".") for part in target.relative_to(root).parts) if target.is_relative_to(root) else True
     )
     if hidden or not target.is_file():
-        raise MCPError(RESOURCE_NOT_FOUND, f"Resource not found: {uri}")
+        raise not_found(uri)
     text = _read_text(target, uri)
     mime = resource.mime_type or _guess(target.name)
     return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)])

@@ -3,6 +3,8 @@
 Accepted tokens come from MCP_BEARER_TOKENS (comma-separated) or from the Secrets Manager secret
 MCP_TOKENS_SECRET names: JSON ``{"token": "..."}`` as the stack generates it, or
 ``{"tokens": ["...", "..."]}`` during a rotation, read through Powertools with a TTL cache.
+Tokens for read-only callers (policy.py: they see and call readOnly tools only) are listed as
+``"readOnlyTokens": [...]`` beside them, or in MCP_READ_ONLY_BEARER_TOKENS.
 Every token is at least MIN_TOKEN_CHARS long. Any other shape (a string where a list belongs,
 a short token, no token at all) is a configuration error: every request is answered 503 and
 one log line says why; it is never read as "accept these characters". MCP_AUTH=none turns the
@@ -14,7 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ...errors import CredentialError
@@ -25,12 +27,17 @@ MIN_TOKEN_CHARS = 32
 """Shortest accepted bearer token (characters): long enough that guessing is hopeless."""
 
 
-def parse_tokens(document: Any, where: str, *, min_chars: int = MIN_TOKEN_CHARS) -> tuple[str, ...]:
-    """The tokens of a secret document (``{"token": s}`` or ``{"tokens": [s, ...]}``).
+Accepted = tuple[tuple[str, ...], tuple[str, ...]]
+"""(tokens that may call every tool, tokens that may call readOnly tools only)."""
+
+
+def parse_tokens(document: Any, where: str, *, min_chars: int = MIN_TOKEN_CHARS) -> Accepted:
+    """The tokens of a secret document (``{"token": s}`` or ``{"tokens": [s, ...]}``, and
+    optionally ``"readOnlyTokens": [s, ...]``).
 
     Raises CredentialError naming ``where`` and what is wrong (never a token).
     """
-    if not isinstance(document, dict) or not ({"token", "tokens"} & set(document)):
+    if not isinstance(document, dict) or not ({"token", "tokens", "readOnlyTokens"} & set(document)):
         raise CredentialError(where, 'must be a JSON object with "token" (a string) or "tokens" (a list of strings)')
     tokens: list[Any] = []
     if "tokens" in document:
@@ -39,7 +46,14 @@ def parse_tokens(document: Any, where: str, *, min_chars: int = MIN_TOKEN_CHARS)
         tokens += document["tokens"]
     if "token" in document:
         tokens.append(document["token"])
-    return check_tokens(tokens, where, min_chars=min_chars)
+    read_only = document.get("readOnlyTokens", [])
+    if not isinstance(read_only, list):
+        raise CredentialError(where, '"readOnlyTokens" must be a list of strings')
+    full = check_tokens(tokens, where, min_chars=min_chars) if tokens else ()
+    limited = check_tokens(read_only, where, min_chars=min_chars) if read_only else ()
+    if not full and not limited:
+        raise CredentialError(where, "holds no token")
+    return full, limited
 
 
 def check_tokens(tokens: Sequence[Any], where: str, *, min_chars: int = MIN_TOKEN_CHARS) -> tuple[str, ...]:
@@ -59,19 +73,33 @@ class BearerTokens:
     tokens: tuple[str, ...] = ()
     secret_id: str | None = None
     error: CredentialError | None = None
-    _cached: tuple[str, ...] | None = field(default=None, repr=False)
+    read_only_tokens: tuple[str, ...] = ()
 
     @classmethod
     def from_setting(
-        cls, listed: str | None, secret_id: str | None, *, min_chars: int = MIN_TOKEN_CHARS
+        cls,
+        listed: str | None,
+        secret_id: str | None,
+        *,
+        min_chars: int = MIN_TOKEN_CHARS,
+        read_only: str | None = None,
     ) -> BearerTokens:
-        """From MCP_BEARER_TOKENS (comma-separated) or MCP_TOKENS_SECRET; neither is an error."""
-        if listed and listed.strip():
+        """From MCP_BEARER_TOKENS (comma-separated; MCP_READ_ONLY_BEARER_TOKENS beside it) or
+        MCP_TOKENS_SECRET; neither is an error."""
+        if (listed and listed.strip()) or (read_only and read_only.strip()):
             try:
-                tokens = check_tokens([t.strip() for t in listed.split(",")], "MCP_BEARER_TOKENS", min_chars=min_chars)
+                full: tuple[str, ...] = ()
+                limited: tuple[str, ...] = ()
+                if listed and listed.strip():
+                    full = check_tokens(
+                        [t.strip() for t in listed.split(",")], "MCP_BEARER_TOKENS", min_chars=min_chars
+                    )
+                if read_only and read_only.strip():
+                    where = "MCP_READ_ONLY_BEARER_TOKENS"
+                    limited = check_tokens([t.strip() for t in read_only.split(",")], where, min_chars=min_chars)
             except CredentialError as exc:
                 return cls(error=exc)
-            return cls(tokens=tokens)
+            return cls(tokens=full, read_only_tokens=limited)
         if secret_id:
             return cls(secret_id=secret_id)
         return cls(error=CredentialError("MCP_BEARER_TOKENS", "no MCP token is configured (or set MCP_AUTH=none)"))
@@ -81,11 +109,11 @@ class BearerTokens:
         """True when checking a token needs no I/O (given tokens, or a configuration error)."""
         return self.secret_id is None or self.error is not None
 
-    def accepted(self) -> tuple[str, ...]:
+    def accepted(self) -> Accepted:
         if self.error is not None:
             raise self.error
-        if self.tokens:
-            return self.tokens
+        if self.secret_id is None:
+            return self.tokens, self.read_only_tokens
         from aws_lambda_powertools.utilities import parameters
 
         from ...credentials import secrets_provider
@@ -98,18 +126,28 @@ class BearerTokens:
         return parse_tokens(document, "MCP_TOKENS_SECRET")
 
     def check(self, authorization: str | None) -> bool:
-        """True when ``Authorization: Bearer <token>`` names an accepted token.
+        """True when ``Authorization: Bearer <token>`` names an accepted token (of either kind).
 
         Raises CredentialError when the accepted tokens cannot be known (misconfigured, unreadable).
         """
-        accepted = self.accepted()
+        return self.access(authorization) is not None
+
+    def access(self, authorization: str | None) -> str | None:
+        """``"write"`` for a token that may call every tool, ``"read"`` for a read-only token,
+        None for no accepted token.
+
+        Raises CredentialError when the accepted tokens cannot be known (misconfigured, unreadable).
+        """
+        full, limited = self.accepted()
         if not authorization:
-            return False
+            return None
         scheme, _, token = authorization.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            return False
-        ok = False
-        for candidate in accepted:  # compare with every token: timing says nothing
-            ok |= hmac.compare_digest(token.encode(), candidate.encode())
-        return ok
+            return None
+        found = None
+        for kind, candidates in (("write", full), ("read", limited)):
+            for candidate in candidates:  # compare with every token: timing says nothing
+                if hmac.compare_digest(token.encode(), candidate.encode()) and found is None:
+                    found = kind
+        return found

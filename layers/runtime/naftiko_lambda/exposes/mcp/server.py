@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +23,7 @@ from ...errors import IdempotencyError, InvocationError, NaftikoError
 from ...observability import current_request_id, logger
 from ...runner.callers import current_caller
 from . import workers
+from .finder import META_NAMES
 from .kept import KeptListings
 from .results import INTERNAL_ERROR, INVALID_PARAMS, failed, failure, protocol_error, success
 from .tools import Endpoint, ToolEntry
@@ -83,25 +85,30 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
         return listed
 
     async def on_call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if endpoint.finder is not None and params.name in META_NAMES:
+            return await meta(params.name, params.arguments or {})
+        return await call(params.name, params.arguments)
+
+    async def call(name: str, arguments: Any) -> types.CallToolResult:
         from ...runner.idempotency import KEY_ARGUMENT  # the call path loads what listing never needs
         from ..inputs import check_inputs
 
-        entry = table.get(params.name)
-        if entry is None:
-            raise MCPError(INVALID_PARAMS, f"unknown tool: {params.name}")
+        entry = table.get(name)
+        if entry is None:  # denied tools are not in the table: the same answer as a name never served
+            raise MCPError(INVALID_PARAMS, f"unknown tool: {name}")
         limit = deadline.current.get()
         try:
-            raw = params.arguments or {}
+            raw = arguments or {}
             if not isinstance(raw, dict):
-                raise InvocationError(params.name, None, "arguments must be an object")
+                raise InvocationError(name, None, "arguments must be an object")
             key = raw.get(KEY_ARGUMENT) if entry.keyed else None
             if key is not None:
-                raw = {name: value for name, value in raw.items() if name != KEY_ARGUMENT}
-            inputs = check_inputs(entry.operation.inputs, raw, params.name, from_text=False)
+                raw = {k: value for k, value in raw.items() if k != KEY_ARGUMENT}
+            inputs = check_inputs(entry.operation.inputs, raw, name, from_text=False)
         except NaftikoError as exc:
             return failure(exc)
 
-        def call() -> types.CallToolResult:
+        def run() -> types.CallToolResult:
             try:
                 outcome = runtime().call(entry.capability, entry.operation, inputs, limit)
             except NaftikoError as exc:
@@ -109,10 +116,35 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
             return success(outcome, wrapped=entry.wrapped, object_schema=entry.object_schema, where=_where(entry))
 
         if key is None:
-            return await workers.run_sync(call)
+            return await workers.run_sync(run)
         if not isinstance(key, str):
-            return failure(InvocationError(params.name, KEY_ARGUMENT, "must be a string"))
+            return failure(InvocationError(name, KEY_ARGUMENT, "must be a string"))
         return await workers.run_sync(_keyed, runtime(), entry, key, inputs, limit, current_caller.get())
+
+    async def meta(name: str, arguments: Any) -> types.CallToolResult:
+        """search_tools and call_tool (search mode, finder.py)."""
+        from .finder import SEARCH_TOOLS, call_arguments, result_of, search_arguments
+
+        finder = endpoint.finder
+        assert finder is not None
+        if not isinstance(arguments, dict):
+            return failed({"error": "InvocationError", "message": "arguments must be an object"})
+        try:
+            if name == SEARCH_TOOLS:
+                query, limit = search_arguments(arguments)
+            else:
+                target, target_arguments = call_arguments(arguments)
+        except ValueError as exc:
+            argument, _, message = str(exc).partition(": ")
+            return failed({"error": "InvocationError", "argument": argument, "message": message})
+        if name != SEARCH_TOOLS:
+            return await call(target, target_arguments)
+        found = result_of(await workers.run_sync(finder.find, query, limit))
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(found, ensure_ascii=False))],
+            structured_content=found,
+            is_error=False,
+        )
 
     handlers: dict[str, Any] = {"on_list_tools": on_list_tools, "on_call_tool": on_call_tool}
     if endpoint.resources:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # types only: kept off the cold path
     from ...capability.model import Auth, Capability, ExposedOperation, McpExposes, McpPrompt, McpResource
+    from .finder import Finder
+    from .policy import ToolPolicy
 
 SEPARATOR = "__"
 KEY_DESCRIPTION = (
@@ -62,6 +64,7 @@ class Endpoint:
     auths: tuple[tuple[Auth, Capability], ...] = ()
     version: str = "1.0.0"  # serverInfo.version: the capability's info.version when it has one
     cache_hint: tuple[int, str] | None = None  # (ttlMs, cacheScope) of its list results (beta4, MCP 2026-07-28)
+    finder: Finder | None = None  # search mode: ``listing`` is the meta-tools, ``tools`` still every tool
 
 
 def tool_listing(capability: Capability, operation: ExposedOperation) -> dict[str, Any]:
@@ -114,8 +117,12 @@ def tool_entry(capability: Capability, operation: ExposedOperation, name: str) -
     return ToolEntry(listed_tool(name, listing), capability, operation, wrapped, object_schema, keyed)
 
 
-def endpoint_for(capability: Capability, namespace: str | None = None) -> Endpoint | None:
+def endpoint_for(
+    capability: Capability, namespace: str | None = None, policy: ToolPolicy | None = None, *, search: bool = False
+) -> Endpoint | None:
     """What ``/mcp/{capability}[/{namespace}]`` serves; None when the capability has no such block.
+    ``policy``: which tools the caller may see (policy.py); the others are not there. ``search``:
+    list search_tools and call_tool instead of the tools (finder.py).
 
     The all-capabilities endpoint is catalog.aggregate_endpoint: it lists tools without models.
     """
@@ -131,14 +138,30 @@ def endpoint_for(capability: Capability, namespace: str | None = None) -> Endpoi
         if block.auth is not None:
             auths.append((block.auth, capability))
         for operation in block.tools:
-            if operation.name not in tools:  # the first block's tool wins (capability/check.py warns)
-                tools[operation.name] = tool_entry(capability, operation, operation.name)
+            if operation.name in tools:  # the first block's tool wins (capability/check.py warns)
+                continue
+            if policy is not None and not allowed(policy, capability, operation):
+                continue
+            tools[operation.name] = tool_entry(capability, operation, operation.name)
     resources, prompts = extras([(capability, blocks)], prefixed=False)
     listing = tuple(entry.tool for entry in tools.values())
     hinted = next((b for b in blocks if b.ttl_ms is not None or b.cache_scope is not None), None)
     hint = (hinted.ttl_ms or 0, hinted.cache_scope or "private") if hinted is not None else None
     version = capability.version or "1.0.0"
-    return Endpoint(name, description, tools, listing, resources, prompts, tuple(auths), version, hint)
+    finder = None
+    if search:
+        from .finder import META_TOOLS, Finder
+        from .search import SearchIndex, build_index, tool_fields
+
+        index = SearchIndex(build_index((n, tool_fields(capability, e.operation)) for n, e in tools.items()))
+        finder = Finder(index.search, lambda n: tools[n].tool, tools.__contains__)
+        listing = META_TOOLS
+    return Endpoint(name, description, tools, listing, resources, prompts, tuple(auths), version, hint, finder)
+
+
+def allowed(policy: ToolPolicy, capability: Capability, operation: ExposedOperation) -> bool:
+    tags = (*capability.tags, *operation.tags)
+    return policy.allows(capability.name, operation.name, read_only=operation.hints.read_only, tags=tags)
 
 
 def extras(
