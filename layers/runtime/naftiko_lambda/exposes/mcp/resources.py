@@ -99,8 +99,13 @@ def read_static(resource: McpResource, uri: str) -> types.ReadResourceResult:
     )
     if hidden or not target.is_file():
         raise not_found(uri)
-    text = _read_text(target, uri)
     mime = resource.mime_type or _guess(target.name)
+    if not _textual(mime):  # an image, a PDF, an archive: its bytes, as a blob
+        import base64
+
+        blob = base64.b64encode(_read_bytes(target, uri)).decode("ascii")
+        return types.ReadResourceResult(contents=[types.BlobResourceContents(uri=uri, mime_type=mime, blob=blob)])
+    text = _read_text(target, uri)
     return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type=mime, text=text)])
 
 
@@ -193,13 +198,34 @@ def _files(location: str) -> list[str]:
         return []
 
 
-def _read_text(path: Path, name: str) -> str:
+def _read_bytes(path: Path, name: str) -> bytes:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise MCPError(-32603, f"{name}: the file is over {MAX_FILE_BYTES} bytes")
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_bytes()
+    except OSError as exc:
         raise MCPError(-32603, f"{name}: the file cannot be read") from exc
+
+
+def _read_text(path: Path, name: str) -> str:
+    try:
+        return _read_bytes(path, name).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MCPError(-32603, f"{name}: the file is not UTF-8 text (give it a binary mimeType)") from exc
+
+
+def _textual(mime: str) -> bool:
+    """Whether a static file of this media type is sent as text (else as a blob)."""
+    kind = mime.split(";")[0].strip().lower()
+    return (
+        kind.startswith("text/")
+        or kind.endswith(("+json", "+xml", "/json", "/xml", "/yaml", "/x-yaml"))
+        or kind
+        in (
+            "application/javascript",
+            "application/x-sh",
+        )
+    )
 
 
 def _guess(name: str) -> str:

@@ -151,6 +151,8 @@ def build_server(endpoint: Endpoint, runtime: Callable[[], Runtime]) -> Server[A
         handlers.update(_resource_handlers(endpoint, runtime))
     if endpoint.prompts:
         handlers.update(_prompt_handlers(endpoint))
+    if endpoint.prompts or endpoint.resources:
+        handlers["on_completion"] = _no_completions
     guarded: dict[str, Any] = {name: _guarded(handler) for name, handler in handlers.items()}
     if endpoint.cache_hint is not None:  # results of revisions without ttlMs/cacheScope leave them out
         from mcp.server.caching import CACHEABLE_METHODS, CacheHint
@@ -291,6 +293,12 @@ def _prompt_handlers(endpoint: Endpoint) -> dict[str, Any]:
         return await workers.run_sync(res.render_prompt, entry.prompt, params.arguments)
 
     return {"on_list_prompts": on_list_prompts, "on_get_prompt": on_get_prompt}
+
+
+async def _no_completions(ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
+    """completion/complete: the format declares no values to suggest for a prompt argument or a
+    resource template's placeholder, so there are none (an empty list, as the protocol allows)."""
+    return types.CompleteResult(completion=types.Completion(values=[]))
 
 
 def _where(entry: ToolEntry) -> str:
