@@ -17,6 +17,11 @@ def add_mcp_function(stack: Stack, capabilities: list[str]) -> None:
         "MCP_OAUTH_ISSUER": {"Ref": "McpOAuthIssuer"},
         "MCP_OAUTH_AUDIENCE": {"Ref": "McpOAuthAudience"},
         "MCP_OAUTH_SCOPES": {"Ref": "McpOAuthScopes"},
+        "MCP_OAUTH_WRITE_SCOPE": {"Ref": "McpOAuthWriteScope"},
+        "MCP_TOOL_MODE": {"Ref": "McpToolMode"},
+        "MCP_TOOLS_INCLUDE": {"Ref": "McpToolsInclude"},
+        "MCP_TOOLS_EXCLUDE": {"Ref": "McpToolsExclude"},
+        "MCP_READ_ONLY": {"Ref": "McpReadOnly"},
         "MCP_OAUTH_RESOURCE": "",
         "MCP_OAUTH_VALIDATION": "",
         "MCP_OAUTH_COGNITO": "",  # "true": client_id may stand in for aud (an issuer on a Cognito host is anyway)
@@ -24,6 +29,7 @@ def add_mcp_function(stack: Stack, capabilities: list[str]) -> None:
         "MCP_OAUTH_CLIENT_SECRET": "",
         "MCP_TOKENS_SECRET": {"Ref": "McpTokens"},
         "MCP_BEARER_TOKENS": "",  # a local override (sam local --env-vars); deployed, the secret holds them
+        "MCP_READ_ONLY_BEARER_TOKENS": "",  # likewise; deployed, the secret's readOnlyTokens
         "POWERTOOLS_SERVICE_NAME": "naftiko-mcp",
     }
     tokens = {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "McpTokens"}}}

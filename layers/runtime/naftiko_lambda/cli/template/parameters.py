@@ -45,6 +45,38 @@ def parameters() -> dict[str, Any]:
             "Default": "",
             "Description": "McpAuth=oauth2: scopes a token must carry, comma-separated",
         },
+        "McpOAuthWriteScope": {
+            "Type": "String",
+            "Default": "",
+            "Description": "McpAuth=oauth2: the scope a token needs to see and call tools that are not readOnly "
+            "(a token without it is a read-only caller). Empty: every accepted token may call every tool.",
+        },
+        "McpToolMode": {
+            "Type": "String",
+            "Default": "list",
+            "AllowedValues": ["list", "search", "search-all"],
+            "Description": "list (default): tools/list shows every tool. search: /mcp lists search_tools and "
+            "call_tool, which find and call the others (every tool stays callable by name). search-all: every "
+            "MCP endpoint does.",
+        },
+        "McpToolsInclude": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Only these tools are served: comma-separated globs over <capability>__<tool>, or "
+            "tag:<tag> (a capability's info tag). Empty: every tool.",
+        },
+        "McpToolsExclude": {
+            "Type": "String",
+            "Default": "",
+            "Description": "These tools are never served (absent from lists and search; calling one is an unknown "
+            "tool): comma-separated globs over <capability>__<tool>, or tag:<tag>.",
+        },
+        "McpReadOnly": {
+            "Type": "String",
+            "Default": "false",
+            "AllowedValues": ["false", "true"],
+            "Description": "true: only tools whose hints say readOnly are served.",
+        },
         "AllowPublicMcp": {
             "Type": "String",
             "Default": "false",
