@@ -15,7 +15,9 @@ its words, so a warm search of 15k tools takes a few milliseconds (bench/tool_se
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,13 +28,18 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 K1, B = 1.2, 0.75
-FIELDS = {"name": 3.0, "title": 2.0, "description": 1.0, "call": 1.0, "tags": 1.5, "capability": 1.0, "about": 0.3}
+FIELDS = {"name": 3.0, "title": 2.0, "description": 1.0, "call": 1.0, "tags": 1.5, "capability": 2.0, "about": 0.3}
 """How much a word counts by where it is: a tool's name says most about it, its capability's
 description least."""
 SPLIT_WEIGHT = 0.5
 """A part of a run-together word counts half a word."""
-SYNONYM_WEIGHT = 0.4
+SYNONYM_WEIGHT = 0.5
 MIN_PART = 3
+MIN_PREFIX = 5
+COORDINATION = 0.3
+SERVICE_BOOST = 1.6
+"""A tool of a capability whose name's first word (its vendor: ``github``, ``m3ter``) the question
+says counts this much more; a word most tools share names no one."""
 STOP = frozenset(
     [
         "a",
@@ -82,17 +89,54 @@ STOP = frozenset(
         "do",
         "does",
         "need",
+        "some",
+        "any",
+        "there",
+        "their",
+        "them",
+        "they",
+        "us",
+        "before",
+        "after",
+        "out",
+        "goes",
+        "go",
+        "going",
+        "so",
+        "just",
+        "now",
+        "then",
+        "than",
+        "also",
+        "about",
+        "over",
     ]
 )
-VERBS = (
+SYNONYMS = (
+    # verbs
     ("get", "fetch", "retrieve", "read", "show", "view", "look", "find", "lookup", "describe", "see", "check"),
     ("list", "all", "enumerate", "browse", "search", "query"),
-    ("create", "add", "new", "make", "register", "post", "submit", "open", "start"),
+    ("create", "add", "new", "make", "register", "post", "submit", "open", "start", "generate", "issue"),
     ("update", "edit", "change", "modify", "patch", "set", "rename", "replace", "adjust"),
-    ("delete", "remove", "cancel", "destroy", "drop", "erase", "revoke", "archive", "terminate"),
-    ("send", "notify", "email", "message", "post"),
-    ("count", "total", "number", "how many"),
+    ("delete", "remove", "cancel", "destroy", "drop", "erase", "revoke", "archive", "terminate", "tear"),
+    ("send", "notify", "email", "message", "deliver"),
+    ("mute", "silence", "snooze"),
+    ("suspend", "pause", "hold", "freeze"),
+    ("recommend", "recommendation", "suggest", "suggestion"),
+    ("transition", "move", "advance"),
+    ("count", "total", "number"),
+    # nouns
+    ("issue", "ticket", "bug"),
+    ("image", "picture", "photo", "drawing", "draw"),
+    ("track", "song", "music"),
+    ("sms", "text"),
+    ("participant", "attendee", "join"),
+    ("user", "member", "person", "people", "teammate"),
+    ("alert", "alarm", "monitor"),
 )
+"""Words an agent uses for what a tool's description says otherwise (matched at SYNONYM_WEIGHT)."""
+PREFIX_WEIGHT = 0.5
+MAX_PREFIXES = 16
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -114,11 +158,13 @@ def stem(word: str) -> str:
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
     for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            base = word[: -len(suffix)]
-            if len(base) > 2 and base[-1] == base[-2] and base[-1] not in "lsz":  # running -> run
-                base = base[:-1]
-            return base
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 2 and word[-1] == word[-2] and word[-1] not in "lsz":  # running -> run
+                word = word[:-1]
+            break
+    if word.endswith("e") and len(word) > 4:  # dispute, disputes, disputed -> disput
+        word = word[:-1]
     return word
 
 
@@ -174,11 +220,15 @@ def build_index(documents: Iterable[tuple[str, Fields]]) -> dict[str, Any]:
     """The index of the named documents, as JSON-ready data (``SearchIndex`` reads it)."""
     names: list[str] = []
     bags: list[dict[str, float]] = []
-    for name, fields in documents:
+    services: dict[str, list[int]] = {}  # the first word of a capability's name (its vendor) -> its tools
+    for doc, (name, fields) in enumerate(documents):
         bag: dict[str, float] = {}
         for field, text in fields:
             for term in terms(text):
                 bag[term] = bag.get(term, 0.0) + FIELDS[field]
+        vendor = terms(name.split("__", 1)[0])[:1]
+        if vendor:
+            services.setdefault(vendor[0], []).append(doc)
         names.append(name)
         bags.append(bag)
     vocabulary = frozenset(t for bag in bags for t in bag)
@@ -195,7 +245,12 @@ def build_index(documents: Iterable[tuple[str, Fields]]) -> dict[str, Any]:
             ids, weights = postings.setdefault(term, ([], []))
             ids.append(doc)
             weights.append(round(tf * (K1 + 1) / (tf + norm), 3))
-    return {"format": FORMAT, "names": names, "terms": {t: [ids, w] for t, (ids, w) in sorted(postings.items())}}
+    return {
+        "format": FORMAT,
+        "names": names,
+        "terms": {t: [ids, w] for t, (ids, w) in sorted(postings.items())},
+        "services": dict(sorted(services.items())),
+    }
 
 
 class SearchIndex:
@@ -209,6 +264,8 @@ class SearchIndex:
         count = len(self.names)
         self._idf = {t: math.log(1 + (count - len(p[0]) + 0.5) / (len(p[0]) + 0.5)) for t, p in self._terms.items()}
         self._synonyms = _synonyms()
+        self._sorted = sorted(self._terms)  # for prefix matches
+        self._services: Mapping[str, list[int]] = data.get("services") or {}
 
     def query_terms(self, question: str) -> dict[str, float]:
         """The question's index terms with their weights (its own words 1, parts and synonyms less)."""
@@ -225,17 +282,32 @@ class SearchIndex:
                     add(part, SPLIT_WEIGHT)
             for synonym in self._synonyms.get(term, ()):
                 add(synonym, SYNONYM_WEIGHT)
+            if len(term) >= MIN_PREFIX:  # assign -> assignee, configur -> configuration
+                start = bisect.bisect_left(self._sorted, term)
+                for other in itertools.islice(self._sorted, start, start + MAX_PREFIXES):
+                    if not other.startswith(term):
+                        break
+                    add(other, PREFIX_WEIGHT)
         return found
 
     def search(self, question: str, limit: int = 5, allowed: Callable[[str], bool] | None = None) -> list[str]:
         """The names of the ``limit`` best tools for ``question``, best first; ``allowed`` says which
         names may be answered (the caller's policy, the endpoint's table)."""
         scores: dict[int, float] = {}
+        matched: dict[int, float] = {}  # how much of the question a tool answers (its own words count 1)
         for term, weight in self.query_terms(question).items():
             idf = self._idf[term] * weight
             ids, weights = self._terms[term]
             for doc, w in zip(ids, weights, strict=True):
                 scores[doc] = scores.get(doc, 0.0) + idf * w
+                matched[doc] = matched.get(doc, 0.0) + weight
+        for doc, covered in matched.items():  # a tool that answers more of the question ranks higher
+            scores[doc] *= 1.0 + COORDINATION * covered
+        named = [t for t in terms(question) if t in self._services and len(self._services[t]) < len(self.names) / 4]
+        for term in dict.fromkeys(named):  # the question names a service ("on github"): its tools first
+            for doc in self._services[term]:
+                if doc in scores:
+                    scores[doc] *= SERVICE_BOOST
 
         def best(count: int) -> list[str]:
             ranked = heapq.nlargest(count, scores.items(), key=lambda item: (item[1], -item[0]))
@@ -248,8 +320,8 @@ class SearchIndex:
 
 def _synonyms() -> dict[str, tuple[str, ...]]:
     table: dict[str, set[str]] = {}
-    for group in VERBS:
-        stems = {stem(w) for w in group if " " not in w}
+    for group in SYNONYMS:
+        stems = {stem(w) for w in group}
         for word in stems:
             table.setdefault(word, set()).update(stems - {word})
     return {w: tuple(sorted(s)) for w, s in table.items()}
