@@ -635,10 +635,18 @@ def test_compile_stores_yaml_dates_and_leaves_no_partial_cache(folder: Path) -> 
     assert json.loads(cached[0].read_text())["info"]["created"] == "2026-05-19"
 
 
-def test_bearer_with_value_instead_of_token_is_a_load_error(folder: Path) -> None:
+def test_bearer_with_value_instead_of_token_is_read_as_the_token_with_a_warning(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Real files write a bearer's token under `value`: it is the token, and validate says so."""
     file = write_spec(folder, "b.yaml", SHIPS.replace("token: '{{REGISTRY_TOKEN}}'", "value: '{{REGISTRY_TOKEN}}'"))
-    with pytest.raises(SpecError, match=r"authentication.value: a bearer authentication takes its token in `token`"):
-        load_capability(file)
+    capability = load_capability(file)
+    auth = capability.consumes["registry"].auth
+    assert auth is not None and "token" in auth.fields and "value" not in auth.fields
+    assert main(["validate", "--no-schema", str(file)]) == 0
+    assert (
+        "a bearer authentication takes its token in `token`: `value` is read as it [warning]" in capsys.readouterr().out
+    )
 
 
 def test_a_capability_exposing_nothing_is_a_validate_warning(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:

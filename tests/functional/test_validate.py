@@ -87,8 +87,8 @@ def test_dangling_call_leaves_the_operation_out_and_fails_strict_validate(
 
 
 def test_unsupported_auth_type_is_named(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="outbound authentication type 'oauth1' is not supported"):
-        load_capability(_write(tmp_path, auth="{type: oauth1}"))
+    with pytest.raises(SpecError, match="outbound authentication type 'aws-sig-v4' is not supported"):
+        load_capability(_write(tmp_path, auth="{type: aws-sig-v4}"))
 
 
 def test_duplicate_tool_names_serve_the_first_and_fail_strict_validate(tmp_path: Path) -> None:

@@ -64,6 +64,7 @@ class UpstreamServer:
                 if reply.delay_s:
                     threading.Event().wait(reply.delay_s)
                 if reply.action:
+                    self.request_body = body  # read already: what the action sees of the body
                     reply.action(self)
                     return
                 payload = reply.body

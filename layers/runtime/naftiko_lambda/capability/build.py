@@ -36,7 +36,7 @@ from .templates import Template, compile_path, route_key
 VERSIONS = ("1.0.0-alpha2", "1.0.0-alpha1")
 """Naftiko versions served. alpha1 differs from alpha2 almost only by what alpha2 added, so both
 are read with the alpha2 model; Ikanos ``1.0.0-beta4`` files are reshaped into it (dialects.py)."""
-OUTBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "digest"})
+OUTBOUND_AUTH = frozenset({"bearer", "apikey", "basic", "digest", "oauth1", "hmac"})
 OUTPUT_FORMATS = frozenset({"json", "xml", "yaml", "csv", "tsv", "psv", "text", "html", "markdown"})
 """The ``outputRawFormat`` values consumes/formats.py decodes (a test keeps the two equal)."""
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})

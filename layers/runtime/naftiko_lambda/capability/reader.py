@@ -30,6 +30,9 @@ BODY_KINDS = {
     "yaml": "yaml",
 }
 TYPES = frozenset({"string", "integer", "number", "boolean", "array", "object"})
+APIKEY_PLACEMENTS = ("header", "query", "cookie", "body")
+SIGNED = {"oauth1": ("consumerKey", "signingKey"), "hmac": ("apiId", "apiKey")}
+"""The fields each signed authentication needs (consumes/signing/)."""
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB)?$")
 _UNITS = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
 
@@ -191,14 +194,20 @@ class Reader:
             )
             return None
         placement = raw.get("placement") or "header"
-        if kind == "apikey" and placement not in ("header", "query"):
-            self.error((*path, "placement"), f"apikey placement {placement!r} is not supported (header or query)")
+        if kind == "apikey" and placement not in APIKEY_PLACEMENTS:
+            where = ", ".join(APIKEY_PLACEMENTS)
+            self.error((*path, "placement"), f"apikey placement {placement!r} is not supported ({where})")
             return None
         if kind == "bearer" and "token" not in raw:
-            field = "value" if "value" in raw else "token"
-            why = ", not `value`" if field == "value" else ": it has none"
-            self.error((*path, field), "a bearer authentication takes its token in `token`" + why)
-            return None
+            if "value" not in raw:
+                self.error((*path, "token"), "a bearer authentication takes its token in `token`: it has none")
+                return None
+            self.warn((*path, "value"), "a bearer authentication takes its token in `token`: `value` is read as it")
+            raw = {**{k: v for k, v in raw.items() if k != "value"}, "token": raw["value"]}
+        for needed in SIGNED.get(str(kind), ()):
+            if not isinstance(raw.get(needed), str) or not raw[needed]:
+                self.error((*path, needed), f"a {kind} authentication needs `{needed}`")
+                return None
         if kind == "oauth2":
             for required in ("authorizationServerUri", "resource"):
                 if not isinstance(raw.get(required), str) or not raw[required]:

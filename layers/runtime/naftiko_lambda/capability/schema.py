@@ -75,6 +75,9 @@ def schema_issues(raw: Any) -> list[SpecIssue]:
     for error in sorted(_validator(beta4).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path))):
         specific = _deepest(error)
         message = specific.message
+        # Every alternative is for another type (oauth1, hmac: dialects the runtime reads too).
+        if types := _types_expected(specific):
+            message = f"type {specific.instance.get('type')!r} is not one of the schema's: {', '.join(types)}"
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[: MAX_MESSAGE_CHARS - 3] + "..."
         issues.append(SpecIssue("schema", tuple(specific.absolute_path), f"schema: {message}"))
@@ -87,8 +90,8 @@ def _deepest(error: Any) -> Any:
     "'location' is required" too, but the http alternative's error is at the parameter at fault);
     among equals, anything but a missing-property complaint. An alternative for another ``type``
     (an exposes entry that says ``type: mcp`` fails the rest alternative's rules too) is passed
-    over while one of the entry's own type is left."""
-    while error.context:
+    over while one of the entry's own type is left; when none is, the error is the choice itself."""
+    while error.context and not _types_expected(error):
         branches: dict[Any, list[Any]] = {}
         for sub in error.context:
             branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
@@ -96,6 +99,24 @@ def _deepest(error: Any) -> Any:
         candidates = [e for b in own for e in b] or list(error.context)
         error = max(candidates, key=lambda e: (len(e.absolute_path), e.validator != "required"))
     return error
+
+
+def _types_expected(error: Any) -> list[str]:
+    """The ``type`` values a oneOf/anyOf allows when every alternative rejects the value's type,
+    else []."""
+    if not error.context or not isinstance(error.instance, dict):
+        return []
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.schema_path[0] if sub.schema_path else None, []).append(sub)
+    found: list[str] = []
+    for branch in branches.values():
+        rejected = [e for e in branch if _other_type(e, error)]
+        if not rejected:
+            return []
+        value = rejected[0].schema.get("const", rejected[0].schema.get("enum"))
+        found.extend(map(str, value) if isinstance(value, list) else [str(value)])
+    return sorted(set(found))
 
 
 def _other_type(sub: Any, parent: Any) -> bool:

@@ -7,7 +7,8 @@ left out are reported beside it and fail only with ``--strict``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from ..capability.files import read_raw
 from ..capability.imports import is_import
 from ..capability.issues import SpecIssue
 from ..capability.load import inspect_capability, line_of
-from ..errors import SpecError
+from ..capability.model import Capability
+from ..errors import CredentialError, SpecError
 
 
 def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
@@ -35,12 +37,39 @@ def issues_of(file: Path, *, schema: bool = True) -> list[SpecIssue]:
 
             issues = [*issues, *schema_issues(raw)]
         return issues
-    _, issues = inspect_capability(file, cache=False)
+    capability, issues = inspect_capability(file, cache=False)
+    if capability is not None:
+        issues = [*issues, *_signing_key_issues(capability)]
     if schema:
         from ..capability.schema import schema_issues
 
         issues = [*issues, *schema_issues(raw)]
     return issues
+
+
+def _signing_key_issues(capability: Capability) -> Iterator[SpecIssue]:
+    """A signing key this shell's environment binds that would not sign (not a PEM, not RSA, a
+    wrong keystore password): the error names the bind, never the key. Keys in a secret store
+    are checked when a request first needs them."""
+    for consumes in capability.consumes.values():
+        auth = consumes.auth
+        template = auth.fields.get("signingKey") if auth is not None and auth.type == "oauth1" else None
+        if auth is None or template is None or len(template.variables) != 1 or len(template.parts) != 1:
+            continue
+        bind = template.variables[0].name
+        text = os.environ.get(bind)
+        if not text:
+            continue
+        password_template = auth.fields.get("signingKeyPassword")
+        password_vars = password_template.variables if password_template is not None else ()
+        password = os.environ.get(password_vars[0].name) if len(password_vars) == 1 else None
+        from ..consumes.signing.keys import signing_key
+
+        try:
+            signing_key(text, bind, password)
+        except CredentialError as exc:
+            where = ("capability", "consumes", consumes.namespace, "authentication", "signingKey")
+            yield SpecIssue("error", where, f"the environment variable {bind} {exc.message}")
 
 
 def _empty_sections(raw: dict[str, Any]) -> list[SpecIssue]:

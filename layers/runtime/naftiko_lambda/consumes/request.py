@@ -19,6 +19,7 @@ from ..addresses import is_loopback
 from ..capability.model import ConsumedOperation, Json, Param, RequestBody
 from ..capability.templates import Template, compile_template
 from ..errors import CredentialError, InvocationError
+from .signing import Signer
 from .values import MISSING, Credentials, Values, as_text, lookup
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
@@ -33,6 +34,7 @@ class UpstreamRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes | None = None
     digest_auth: tuple[str, str] | None = field(default=None, repr=False)
+    signer: Signer | None = field(default=None, repr=False, compare=False)  # signs each attempt (signing/)
     max_bytes: int | None = None  # a binary answer's maxBinarySize; None: transport.MAX_BODY_BYTES
 
     @property

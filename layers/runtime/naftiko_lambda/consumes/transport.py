@@ -132,8 +132,12 @@ class Urllib3Transport:
             except UpstreamError as exc:
                 exc.sent = delivered
                 raise
+            sent = headers
+            if request.signer is not None:  # each attempt signs what it sends, with a nonce of its own
+                name, value = request.signer(method, url, body)
+                sent = {**{k: v for k, v in headers.items() if k.lower() != name.lower()}, name: value}
             try:
-                response = self._send_once(method, url, headers, body, operation, deadline, _limit(request))
+                response = self._send_once(method, url, sent, body, operation, deadline, _limit(request))
             except _NotConnected as exc:
                 if attempt < MAX_RETRIES and deadline.remaining() > BACKOFF_S * 2**attempt + MIN_ATTEMPT_S:
                     time.sleep(BACKOFF_S * 2**attempt)
