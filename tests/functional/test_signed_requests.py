@@ -353,3 +353,26 @@ def test_veracode_requests_through_the_rest_handler_verify_and_a_wrong_key_fails
     assert refused.status == 502 and refused.json["title"] == "Upstream refused our credentials"
     assert refused.json["upstream"] == {"status": 401, "body": {"error": "the signature does not verify"}}
     assert checker.rejections == ["the signature does not verify"]
+
+
+def test_an_upstream_echoing_the_signed_header_does_not_hand_our_id_to_the_caller(
+    tmp_path: Path, upstream: UpstreamServer
+) -> None:
+    """The signature header carries the API id (and Mastercard's the consumer key): both are
+    credentials, masked in the problem's ``upstream.body`` like any other."""
+
+    def echo(handler: Any) -> None:
+        data = json.dumps({"error": "no", "you sent": handler.headers["Authorization"]}).encode()
+        handler.send_response(401)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    upstream.reply(Reply(action=echo))
+    folder = tmp_path / "capabilities"
+    write_spec(folder, "veracode.yaml", VERACODE)
+    deployment = Deployment(folder, upstream.url, {"VERACODE_API_ID": VERACODE_ID, "VERACODE_API_KEY": VERACODE_KEY})
+    refused = deployment.rest("veracode", "GET", "/applications", query={"name": "x"})
+    assert refused.status == 502 and "VERACODE-HMAC-SHA-256" in refused.json["upstream"]["body"]["you sent"]
+    assert VERACODE_ID not in json.dumps(refused.json) and VERACODE_KEY not in json.dumps(refused.json)
