@@ -21,7 +21,7 @@ from ..conftest import CORPUS
 
 pytestmark = pytest.mark.corpus
 FRAMEWORK = CORPUS / "naftiko-framework-v1.0.0-alpha2"
-LOAD_FLOOR = 0.90
+LOAD_FLOOR = 0.98  # issue 24: measured 98.7 % once signed requests load
 NOT_CAPABILITIES = ("/openapi/", "/schemas/sample", "/rules/naftiko-rules")
 
 

@@ -376,3 +376,47 @@ def test_an_upstream_echoing_the_signed_header_does_not_hand_our_id_to_the_calle
     refused = deployment.rest("veracode", "GET", "/applications", query={"name": "x"})
     assert refused.status == 502 and "VERACODE-HMAC-SHA-256" in refused.json["upstream"]["body"]["you sent"]
     assert VERACODE_ID not in json.dumps(refused.json) and VERACODE_KEY not in json.dumps(refused.json)
+
+
+# -- the importer ----------------------------------------------------------------------------------
+
+RATES_OPENAPI = {
+    "openapi": "3.0.3",
+    "info": {"title": "Currency Conversion", "version": "1.0"},
+    "servers": [{"url": "https://api.mastercard.com/settlement/currencyrate"}],
+    "components": {"securitySchemes": {"mc": {"type": "http", "scheme": "OAuth"}}},
+    "security": [{"mc": []}],
+    "paths": {
+        "/conversion-rate": {
+            "get": {
+                "operationId": "getRate",
+                "parameters": [{"name": "fxDate", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "A rate"}},
+            }
+        }
+    },
+}
+
+
+def test_an_imported_oauth_scheme_is_signed_as_mastercard_requires(tmp_path: Path, upstream: UpstreamServer) -> None:
+    source = tmp_path / "rates.json"
+    source.write_text(json.dumps(RATES_OPENAPI))
+    assert main(["import", "openapi", str(source), "-o", str(tmp_path / "out")]) == 0
+    (file,) = sorted((tmp_path / "out").glob("*.yaml"))
+    assert "bind CURRENCY_CONVERSION_CONSUMER_KEY and CURRENCY_CONVERSION_SIGNING_KEY" in file.read_text()
+    capability = load_capability(file)
+    assert sorted(capability.binds) == ["CURRENCY_CONVERSION_CONSUMER_KEY", "CURRENCY_CONVERSION_SIGNING_KEY"]
+    key = rsa_key()
+    checker = oauth1_checker(key, upstream)
+    upstream.reply(Reply(action=checker))
+    operation = capability.tools[0]
+    environ = {"CURRENCY_CONVERSION_CONSUMER_KEY": CONSUMER_KEY, "CURRENCY_CONVERSION_SIGNING_KEY": pem(key)}
+    outcome = run(
+        capability,
+        operation,
+        {"fxDate": "2026-01-31"},
+        credentials=CredentialSource(environ=environ, variables=capability.variables),
+        transport=Urllib3Transport(),
+        upstreams=Upstreams({ns: upstream.url for ns in capability.consumes}),
+    )
+    assert checker.rejections == [] and outcome.data == {"rate": 1.1}

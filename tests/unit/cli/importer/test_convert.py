@@ -262,7 +262,35 @@ SCHEMES = {
         {"type": "apiKey", "in": "query", "name": "api_key"},
         {"type": "apikey", "key": "api_key", "value": "{{PET_STORE_API_KEY}}", "placement": "query"},
     ),
+    "veracode": (
+        {"type": "http", "scheme": "VERACODE-HMAC-SHA-256"},
+        {"type": "hmac", "apiId": "{{PET_STORE_API_ID}}", "apiKey": "{{PET_STORE_API_KEY}}"},
+    ),
 }
+
+
+def test_an_http_oauth_scheme_is_mastercard_oauth1_with_a_note_on_its_binds() -> None:
+    components = {"securitySchemes": {"mc": {"type": "http", "scheme": "OAuth"}}}
+    mapping, issues = one({"/a": {"get": {}}}, components=components, security=[{"mc": []}])
+    assert mapping["capability"]["consumes"][0]["authentication"] == {
+        "type": "oauth1",
+        "consumerKey": "{{PET_STORE_CONSUMER_KEY}}",
+        "signingKey": "{{PET_STORE_SIGNING_KEY}}",
+    }
+    assert issues == [
+        "/components/securitySchemes/mc: http scheme 'OAuth' is imported as Mastercard OAuth 1.0a (RSA-SHA256):"
+        " bind PET_STORE_CONSUMER_KEY and PET_STORE_SIGNING_KEY (a PEM private key)"
+    ]
+
+
+def test_an_http_scheme_naming_no_known_signature_is_not_guessed() -> None:
+    components = {"securitySchemes": {"sig": {"type": "http", "scheme": "Signature"}}}
+    mapping, issues = one({"/a": {"get": {}}}, components=components, security=[{"sig": []}])
+    assert "authentication" not in mapping["capability"]["consumes"][0]
+    assert issues[0] == (
+        "/components/securitySchemes/sig: http scheme 'signature' is not supported"
+        " (bearer, basic, digest, OAuth, VERACODE-HMAC-SHA-256): not imported"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMES))

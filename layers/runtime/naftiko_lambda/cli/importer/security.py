@@ -10,7 +10,12 @@ capability does not carry is a warning.
 | http bearer | ``{type: bearer, token: '{{NS_TOKEN}}'}`` |
 | http basic / digest | ``{type: basic|digest, username: '{{NS_USERNAME}}', password: '{{NS_PASSWORD}}'}`` |
 | apiKey in header / query | ``{type: apikey, key: <name>, value: '{{NS_API_KEY}}', placement: header|query}`` |
+| http ``OAuth`` (RFC 5849, Mastercard) | ``{type: oauth1, consumerKey: '{{NS_CONSUMER_KEY}}', signingKey: '{{NS_SIGNING_KEY}}'}`` |
+| http ``VERACODE-HMAC-SHA-256`` | ``{type: hmac, apiId: '{{NS_API_ID}}', apiKey: '{{NS_API_KEY}}'}`` |
 | oauth2, openIdConnect | bearer with a bound ``NS_TOKEN``: the runtime does not fetch tokens (warned) |
+
+OpenAPI has no type for a signed request, so only the HTTP authentication scheme names that say
+which signature it is are mapped; any other scheme is a warning naming it, never a guess.
 """
 
 from __future__ import annotations
@@ -78,7 +83,21 @@ def _block(name: str, scheme: Mapping[str, Any], prefix: str, notes: dict[str, I
             return {"type": "bearer", "token": f"{{{{{prefix}_TOKEN}}}}"}
         if http in ("basic", "digest"):
             return {"type": http, "username": f"{{{{{prefix}_USERNAME}}}}", "password": f"{{{{{prefix}_PASSWORD}}}}"}
-        note(f"http scheme {http!r} is not supported: not imported")
+        if http == "oauth":
+            note(
+                f"http scheme 'OAuth' is imported as Mastercard OAuth 1.0a (RSA-SHA256): bind {prefix}_CONSUMER_KEY "
+                f"and {prefix}_SIGNING_KEY (a PEM private key)"
+            )
+            return {
+                "type": "oauth1",
+                "consumerKey": f"{{{{{prefix}_CONSUMER_KEY}}}}",
+                "signingKey": f"{{{{{prefix}_SIGNING_KEY}}}}",
+            }
+        if http == "veracode-hmac-sha-256":
+            return {"type": "hmac", "apiId": f"{{{{{prefix}_API_ID}}}}", "apiKey": f"{{{{{prefix}_API_KEY}}}}"}
+        note(
+            f"http scheme {http!r} is not supported (bearer, basic, digest, OAuth, VERACODE-HMAC-SHA-256): not imported"
+        )
         return None
     if kind == "apikey":
         placement = str(scheme.get("in", ""))
