@@ -588,7 +588,9 @@ def test_an_mcp_block_enforces_its_own_authentication(tmp_path: Path) -> None:
     deployment_token = {"authorization": f"Bearer {MCP_TOKEN}"}
     # the deployment's token alone does not open a block that declares its own
     denied = deployment.post_mcp("/mcp/guarded/bearer-block", LIST, deployment_token)
-    assert denied.status == 401 and denied.headers["www-authenticate"] == 'Bearer realm="naftiko-mcp"'
+    assert denied.status == 401 and denied.headers["www-authenticate"] == (
+        'Bearer realm="naftiko-mcp", error="invalid_token", error_description="the bearer token is wrong"'
+    )
     # the spec-declared bearer token is accepted in place of the deployment's
     tools = deployment.list_tools(path="/mcp/guarded/bearer-block", token="spec-token-1")
     assert [t.name for t in tools] == ["secret-hi"]

@@ -5,6 +5,7 @@ Runs with no credentials in the environment, so every call lands in the built-in
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -41,6 +42,7 @@ class Served(NamedTuple):
     base: str
     process: subprocess.Popen[str]
     log: Path
+    token_file: Path
 
     @property
     def token(self) -> str:
@@ -53,7 +55,8 @@ class Served(NamedTuple):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "stderr.log"
+    folder = tmp_path_factory.mktemp("serve")
+    log = folder / "stderr.log"
     env = {
         k: v
         for k, v in os.environ.items()
@@ -62,7 +65,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     env["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     stderr = log.open("w")  # a file, not a pipe: nobody reads a pipe while the server runs
     process = subprocess.Popen(
-        [sys.executable, "-m", "naftiko_lambda.cli", "serve", "--capabilities", str(CAPABILITIES), "--port", str(port)],
+        [
+            *(sys.executable, "-m", "naftiko_lambda.cli", "serve", "--capabilities", str(CAPABILITIES)),
+            *("--port", str(port), "--token-file", str(folder / "serve-token")),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -75,7 +81,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         try:
             urllib.request.urlopen(base + "/_sandbox/requests", timeout=1).read()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, or accepted by the listening socket before uvicorn answers
             if process.poll() is not None:
                 raise AssertionError(log.read_text()) from None
             time.sleep(0.2)
@@ -83,7 +89,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         process.kill()
         stderr.close()
         raise AssertionError("serve did not start in time")
-    yield Served(base, process, log)
+    yield Served(base, process, log, folder / "serve-token")
     process.terminate()
     process.wait(timeout=10)
     stderr.close()
@@ -121,12 +127,80 @@ ROUTES = {
 
 
 def test_banner_says_sandbox_loudly(served: Served) -> None:
-    base, process, log = served
+    base, process, log, _ = served
     assert process.poll() is None
     banner = log.read_text()
     assert "SANDBOX MODE" in banner and "NOT to the real APIs" in banner
     assert f"{base}/mcp" in banner and f"Authorization: Bearer {served.token}" in banner
     assert len(served.token) >= 32 and "local-dev-token" not in banner  # issue 11: no fixed, documented token
+    # Kept for the next start, readable by the developer only (issue 22: a client configured once keeps working).
+    assert served.token_file.read_text().strip() == served.token
+    assert served.token_file.stat().st_mode & 0o077 == 0
+
+
+def test_the_kept_token_survives_a_restart_and_a_busy_port_fails_before_the_banner(served: Served) -> None:
+    port = served.base.rsplit(":", 1)[1]
+    again = subprocess.run(
+        [
+            *(sys.executable, "-m", "naftiko_lambda.cli", "serve", "--capabilities", str(CAPABILITIES)),
+            *("--port", port, "--token-file", str(served.token_file)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in again.stderr and "Authorization" not in again.stderr
+    from naftiko_lambda.cli.serve import kept_token
+
+    assert kept_token(served.token_file) == served.token
+
+
+def test_the_index_lists_each_capability_as_json_and_html(served: Served) -> None:
+    status, index = _get(served.base + "/")
+    assert status == 200 and index["mode"] == "sandbox" and index["mcp"] == served.base + "/mcp"
+    entries = {e["name"]: e for e in index["capabilities"]}
+    assert sorted(entries) == sorted(p.stem for p in CAPABILITIES.glob("*.yaml"))
+    billjob = entries["m3ter-billjob"]
+    assert billjob["docs"] == served.base + "/m3ter-billjob/docs"
+    assert billjob["mcp"] == served.base + "/mcp/m3ter-billjob"
+    assert _get(billjob["openapi"])[1]["openapi"].startswith("3.")
+    request = urllib.request.Request(served.base + "/", headers={"Accept": "text/html,*/*;q=0.8"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        page = response.read().decode()
+    assert response.headers["content-type"].startswith("text/html") and 'href="' + billjob["docs"] + '"' in page
+
+
+def test_a_capability_path_points_to_its_docs(served: Served) -> None:
+    connection = http.client.HTTPConnection(served.base.removeprefix("http://"), timeout=10)
+    try:
+        connection.request("GET", "/m3ter-billjob")
+        response = connection.getresponse()
+        assert response.status == 307 and response.getheader("location") == "/m3ter-billjob/docs"
+    finally:
+        connection.close()
+
+
+def test_oauth_discovery_is_routed_to_the_mcp_function(served: Served) -> None:
+    # Not the gateway's "no capability '.well-known'": the MCP handler's own answer (no OAuth configured here).
+    status, body = _get(served.base + "/.well-known/oauth-protected-resource/mcp")
+    assert status == 404 and body == {"error": "no OAuth-protected MCP endpoint here"}
+
+
+def test_a_wrong_mcp_token_is_told_it_is_wrong(served: Served) -> None:
+    request = urllib.request.Request(
+        served.base + "/mcp",
+        data=b"{}",
+        method="POST",
+        headers={"content-type": "application/json", "authorization": "Bearer local-dev-token"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=5)
+    with err.value:
+        assert err.value.code == 401
+        assert 'error="invalid_token"' in err.value.headers["WWW-Authenticate"]
+        assert json.loads(err.value.read())["error"]["message"] == "the bearer token is wrong"
 
 
 @pytest.mark.parametrize("capability", sorted(ROUTES))

@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve.add_argument(
         "--timeout", type=float, default=28.0, help="seconds an invocation may take, as a function's timeout (28)"
     )
+    serve.add_argument("--token", help="the MCP bearer token (default: MCP_BEARER_TOKENS, else kept in --token-file)")
+    serve.add_argument(
+        "--token-file", type=Path, default=Path(".naftiko/serve-token"), help="where the local MCP token is kept"
+    )
     mode = serve.add_mutually_exclusive_group()
     mode.add_argument("--sandbox", dest="sandbox", action="store_true", default=None, help="always use the sandbox")
     mode.add_argument("--live", dest="sandbox", action="store_false", help="never use the sandbox")
@@ -112,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.sandbox,
                 allow_remote=args.allow_remote,
                 ceiling_s=args.timeout,
+                token=args.token,
+                token_file=args.token_file,
             )
         except SpecError as exc:
             print(exc, file=sys.stderr)

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import secrets
+import socket
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,10 @@ from .lambda_events import function_url_event, lambda_response, rest_event
 from .sandbox import SANDBOX_TOKEN, Sandbox
 
 TOKEN_BYTES = 32
-"""Randomness of the MCP token a run makes when MCP_BEARER_TOKENS is not set (bytes; printed at start)."""
+"""Randomness of the MCP token serve makes when none is given (bytes; kept in TOKEN_FILE, printed at start)."""
+TOKEN_FILE = Path(".naftiko") / "serve-token"
+"""Where the local MCP token is kept between runs (relative to the working directory), so a client
+configured once keeps working after a restart; delete it for a new token."""
 WORKERS = 16
 """Concurrent Lambda 'instances' (threads, each with its own event loop)."""
 
@@ -37,17 +41,43 @@ def _needs_sandbox(environ: Mapping[str, str], keys: set[str]) -> bool:
     return not any(environ.get(k) for k in keys)
 
 
+def kept_token(path: Path) -> str:
+    """The token kept at ``path``, made (owner-only) on first use."""
+    try:
+        token = path.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    if token:
+        return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(token + "\n")
+    return token
+
+
 def prepare_environ(
-    capabilities_dir: Path, base_url: str, environ: Mapping[str, str], *, sandbox: bool | None
+    capabilities_dir: Path,
+    base_url: str,
+    environ: Mapping[str, str],
+    *,
+    sandbox: bool | None,
+    token: str | None = None,
 ) -> tuple[dict[str, str], bool]:
-    """The environment the handlers see; with the sandbox, its base URIs and placeholder keys."""
+    """The environment the handlers see; with the sandbox, its base URIs and placeholder keys.
+
+    The MCP token is ``token`` when given, else the environment's MCP_BEARER_TOKENS, else a
+    fresh random one (serve passes the one kept in TOKEN_FILE)."""
     capabilities = load_capabilities(capabilities_dir)
     keys = {k for c in capabilities for k in c.variables}
     use_sandbox = _needs_sandbox(environ, keys) if sandbox is None else sandbox
     env = dict(environ)
     env["CAPABILITIES_DIR"] = str(capabilities_dir)
-    if not env.get("MCP_BEARER_TOKENS"):
-        env["MCP_BEARER_TOKENS"] = secrets.token_urlsafe(TOKEN_BYTES)  # fresh each run, printed in the banner
+    if token:
+        env["MCP_BEARER_TOKENS"] = token
+    elif not env.get("MCP_BEARER_TOKENS"):
+        env["MCP_BEARER_TOKENS"] = secrets.token_urlsafe(TOKEN_BYTES)
     if not env.get("IDEMPOTENCY_TABLE"):
         env.setdefault("IDEMPOTENCY_STORE", "memory")  # keys honoured while the process lives
     if use_sandbox:
@@ -138,7 +168,15 @@ class LocalGateway:
         if first == "_sandbox" and self.sandbox is not None:
             await self._sandbox(send, method, path, scope["query_string"], dict(headers), body)
             return
-        if first == "mcp" or path in ("", "/"):
+        if path in ("", "/") and method in ("GET", "HEAD"):
+            await self._index(send, dict((k.lower(), v) for k, v in headers))
+            return
+        if first in self.rest and path.rstrip("/") == f"/{first}":
+            location = f"/{first}/docs" if self.capabilities[first].rest_operations else "/"
+            await _send(send, 307, [("location", location)], b"")
+            return
+        # OAuth discovery (RFC 9728) lives beside the MCP endpoint, as the function URL serves it.
+        if first in ("mcp", ".well-known") or path in ("", "/"):
             event = function_url_event(method, path, scope["query_string"], headers, body)
             handler = self.mcp
         elif first in self.rest:
@@ -153,7 +191,7 @@ class LocalGateway:
                     {
                         "title": "Not found",
                         "status": 404,
-                        "detail": f"no capability {first!r}: try one of {sorted(self.rest)} or /mcp",
+                        "detail": f"no capability {first!r}: try one of {sorted(self.rest)} or /mcp (the list: /)",
                     }
                 ).encode(),
             )
@@ -161,6 +199,17 @@ class LocalGateway:
         result = await asyncio.get_running_loop().run_in_executor(self.executor, handler, event, None)
         status, out_headers, out_body = lambda_response(result)
         await _send(send, status, out_headers, out_body)
+
+    async def _index(self, send: Any, headers: dict[str, str]) -> None:
+        from .index_page import index, render_html, wants_html
+
+        value = index(
+            self.capabilities.values(), f"http://{headers.get('host', '127.0.0.1')}", sandbox=bool(self.sandbox)
+        )
+        if wants_html(headers):
+            await _send(send, 200, [("content-type", "text/html; charset=utf-8")], render_html(value).encode())
+        else:
+            await _send(send, 200, [("content-type", "application/json")], json.dumps(value, indent=2).encode())
 
     async def _sandbox(
         self, send: Any, method: str, path: str, query: bytes, headers: dict[str, str], body: bytes
@@ -193,6 +242,8 @@ def serve(
     *,
     allow_remote: bool = False,
     ceiling_s: float = DEFAULT_CEILING_S,
+    token: str | None = None,
+    token_file: Path = TOKEN_FILE,
 ) -> int:
     """Run the gateway until interrupted; 2 (with a message) when it must not start."""
     if not is_loopback(host) and not allow_remote:
@@ -207,13 +258,22 @@ def serve(
     except ImportError:
         print("serve needs uvicorn: pip install 'naftiko-lambda[serve]'", file=sys.stderr)
         return 2
+    try:  # before the banner: a second serve on the same port must not look as if it started
+        listener = _listen(host, port)
+    except OSError as exc:
+        print(
+            f"serve: cannot listen on {host}:{port}: {exc.strerror or exc} (another serve? try --port)", file=sys.stderr
+        )
+        return 2
     base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104 - a name, not a bind
-    user_token = bool(os.environ.get("MCP_BEARER_TOKENS"))
-    environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox)
+    user_token = bool(token or os.environ.get("MCP_BEARER_TOKENS"))
+    if not user_token:
+        token = kept_token(token_file)
+    environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox, token=token)
     gateway = LocalGateway(
         capabilities_dir, environ, Sandbox() if use_sandbox else None, remote=allow_remote, ceiling_s=ceiling_s
     )
-    banner(gateway, base_url, environ, use_sandbox)
+    banner(gateway, base_url, environ, use_sandbox, None if user_token else token_file)
     if allow_remote:
         print(
             f"  WARNING: listening on {host} with --allow-remote: other machines can reach this server.",
@@ -222,13 +282,32 @@ def serve(
     if user_token and any(len(t.strip()) < MIN_TOKEN_CHARS for t in environ["MCP_BEARER_TOKENS"].split(",")):
         print(f"  WARNING: an MCP_BEARER_TOKENS token is shorter than {MIN_TOKEN_CHARS} characters.", file=sys.stderr)
     try:
-        uvicorn.run(gateway, host=host, port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(gateway, host=host, port=port, log_level="warning", lifespan="on")
+        uvicorn.Server(config).run(sockets=[listener])
     finally:
         gateway.close()
+        listener.close()
     return 0
 
 
-def banner(gateway: LocalGateway, base_url: str, environ: Mapping[str, str], use_sandbox: bool) -> None:
+def _listen(host: str, port: int) -> socket.socket:
+    """A bound, listening socket (as uvicorn would make it), so a busy port fails here."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+        listener.listen(2048)
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
+
+
+def banner(
+    gateway: LocalGateway, base_url: str, environ: Mapping[str, str], use_sandbox: bool, token_file: Path | None = None
+) -> None:
     out = sys.stderr
     line = "=" * 78
     print(line, file=out)
@@ -238,7 +317,17 @@ def banner(gateway: LocalGateway, base_url: str, environ: Mapping[str, str], use
         print(f"  What the sandbox received: {base_url}/_sandbox/requests", file=out)
         print("  Set the bind keys (e.g. M3TER_API_KEY, SUGER_API_KEY) to call the real APIs.", file=out)
     else:
-        print("  LIVE MODE: upstream credentials found; calls go to the real APIs.", file=out)
+        missing = {
+            name: sorted(k for k in c.variables if not environ.get(k)) for name, c in gateway.capabilities.items()
+        }
+        unset = {name: keys for name, keys in missing.items() if keys}
+        if len(unset) < len(missing):
+            print("  LIVE MODE: calls go to the real APIs with the credentials in the environment.", file=out)
+        else:
+            print("  LIVE MODE (--live), but no upstream credentials are set: no call reaches an API;", file=out)
+            print("  each answers 503 'credential not configured' until its bind keys are set.", file=out)
+        for name, keys in unset.items():
+            print(f"  {name}: {', '.join(keys)} not set (its calls answer 503)", file=out)
     print(line, file=out)
     for name, capability in gateway.capabilities.items():
         first = capability.rest_operations[0] if capability.rest_operations else None
@@ -249,4 +338,9 @@ def banner(gateway: LocalGateway, base_url: str, environ: Mapping[str, str], use
     tools = sum(len(c.tools) for c in gateway.capabilities.values())
     print(f"  MCP  {base_url}/mcp  ({tools} tools; per capability: {base_url}/mcp/<capability>)", file=out)
     print(f"       Authorization: Bearer {token}", file=out)
+    if token_file is not None:
+        print(
+            f"       (kept in {token_file}: the same after a restart; --token or MCP_BEARER_TOKENS to choose)", file=out
+        )
+    print(f"  Index: {base_url}/", file=out)
     print(line, file=out, flush=True)

@@ -153,7 +153,12 @@ class McpHttpApp:
             await _reply(send, 500, rpc_error(INTERNAL_ERROR, f"internal error (correlation id {correlation})"))
             return
         if denied is not None:
-            await _reply(send, 401, rpc_error(UNAUTHORIZED, "credentials are required"), {"WWW-Authenticate": denied})
+            # A client that sent a token must hear that it is wrong, not be sent looking for a login.
+            sent = any(k.lower() == b"authorization" for k, _ in scope["headers"])
+            if sent and denied.startswith("Bearer"):
+                denied += ', error="invalid_token", error_description="the bearer token is wrong"'
+            message = "the bearer token is wrong" if sent else "credentials are required"
+            await _reply(send, 401, rpc_error(UNAUTHORIZED, message), {"WWW-Authenticate": denied})
             return
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
