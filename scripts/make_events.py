@@ -2,7 +2,12 @@
 
 Shapes follow `sam local generate-event apigateway aws-proxy|http-api-proxy` and the Lambda
 function URL payload, with a Content-Type header added where there is a body (API Gateway passes
-the client's; sam's samples omit it). Run: python scripts/make_events.py
+the client's; sam's samples omit it). Run: ./dev events (or python scripts/make_events.py).
+
+Every capability in capabilities/ gets a GET and a POST event (when it has such operations):
+the seeds' from SAMPLES, any other's made from its first GET and POST operations, with sample
+values for their required path, query and body inputs. A body carries only the fields the
+operation declares, so an event never sends what the capability would drop.
 """
 
 from __future__ import annotations
@@ -10,10 +15,12 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_VALUES = {"string": "sample", "integer": 10, "number": 1.5, "boolean": True, "array": [], "object": {}}
 ORG = "5f2e6b8a-3c1d-4e7f-9a0b-1c2d3e4f5a6b"
 
 V1: dict[str, Any] = {
@@ -235,10 +242,76 @@ def url_event(body: dict[str, Any], path: str = "/mcp", headers: dict[str, str] 
     return event
 
 
+def _value(item: Any) -> Any:
+    if item.enum:
+        return item.enum[0]
+    if item.type == "array" and item.items in SAMPLE_VALUES:
+        return [SAMPLE_VALUES[item.items]]
+    return SAMPLE_VALUES.get(item.type, "sample")
+
+
+def _body_fields(operation: Any) -> set[str]:
+    return {i.name for i in operation.inputs if i.location in ("body", "query") and i.static is None}
+
+
+def derived_samples(capability: Any) -> list[tuple[str, str, dict[str, str], Any]]:
+    """A GET and a POST sample from the capability's first operations of each method."""
+    samples = []
+    for method in ("GET", "POST"):
+        operation = next((op for op in capability.rest_operations if op.method == method), None)
+        if operation is None:
+            continue
+        values = {i.name: (ORG if "org" in i.name.lower() else f"sample-{i.name.lower()}") for i in operation.inputs}
+        path = re.sub(r"\{(\w+)\}", lambda m, v=values: v.get(m.group(1), "sample"), operation.path)
+        query = {
+            i.name: str(_value(i)).lower() if i.type == "boolean" else str(_value(i))
+            for i in operation.inputs
+            if i.location == "query" and i.required and i.static is None and method == "GET"
+        }
+        given = [i for i in operation.inputs if i.location == "body" and i.static is None]
+        whole = next((i for i in given if i.name == "body" and i.body_path is None), None)
+        fields = {i.name: _value(i) for i in given if i.required or not any(g.required for g in given)}
+        body = (_value(whole) if whole is not None else fields or None) if method == "POST" else None
+        samples.append((method, path, query, body))
+    return samples
+
+
+def fitted(
+    capability: Any, samples: list[tuple[str, str, dict[str, str], Any]]
+) -> list[tuple[str, str, dict[str, str], Any]]:
+    """The seed samples with body fields the matching operation does not declare left out."""
+    result = []
+    for method, path, query, body in samples:
+        operation = next(
+            (op for op in capability.rest_operations if op.method == method and _matches(op.path, path)), None
+        )
+        if operation is not None and isinstance(body, dict):
+            declared = _body_fields(operation)
+            whole = any(i.location == "body" and i.body_path is None for i in operation.inputs if i.name not in body)
+            body = body if whole else ({k: v for k, v in body.items() if k in declared} or None)
+        result.append((method, path, query, body))
+    return result
+
+
+def _matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path, flags=re.IGNORECASE) is not None
+
+
+def capability_samples() -> dict[str, list[tuple[str, str, dict[str, str], Any]]]:
+    from naftiko_lambda.capability.load import load_capabilities
+
+    found = {}
+    for capability in load_capabilities(ROOT / "capabilities"):
+        seed = SAMPLES.get(capability.name)
+        found[capability.name] = fitted(capability, seed) if seed else derived_samples(capability)
+    return found
+
+
 def main() -> None:
     out = ROOT / "events"
     out.mkdir(exist_ok=True)
-    for capability, samples in SAMPLES.items():
+    for capability, samples in capability_samples().items():
         for method, path, query, body in samples:
             stem = f"{capability}-{method.lower()}"
             for suffix, make in (("apigw-v1", v1_event), ("apigw-v2", v2_event)):
