@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,10 @@ SEEDS = ("m3ter", "m3ter-balances", "m3ter-billjob", "m3ter-marketplace-integrat
 """The capabilities this project ships (copies of the seeds): tests of them name them, so a user's
 own capability beside them changes no test."""
 SEED_FILES = tuple(CAPABILITIES / f"{name}.yaml" for name in SEEDS)
+SEED_DIR = Path(tempfile.mkdtemp(prefix="naftiko-seeds-"))
+"""A folder holding the seeds only, for tests of "every capability" through a handler."""
+for _seed in SEED_FILES:
+    shutil.copy(_seed, SEED_DIR / _seed.name)
 EVENTS = ROOT / "events"
 CORPUS = ROOT.parent / "shared" / "naftiko-corpus"
 SEED_ENV = {"M3TER_API_KEY": "m3ter-test-key", "M3TER_TOKEN": "m3ter-test-token", "SUGER_API_KEY": "Key suger-test"}

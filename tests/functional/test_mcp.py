@@ -18,18 +18,18 @@ from naftiko_lambda.capability.load import load_capabilities
 from naftiko_lambda.exposes.mcp.handler import build_mcp_app, create_handler
 from naftiko_lambda.settings import Settings, base_uri_variable
 
-from ..conftest import CAPABILITIES, EVENTS, ROOT, SEED_ENV
+from ..conftest import CAPABILITIES, EVENTS, ROOT, SEED_DIR, SEED_ENV
 from ..support.mcp_lambda import FUNCTION_URL, LambdaTransport, UvicornServer, function_url_event
 from ..support.upstream import Reply, UpstreamServer
 
 TOKEN = "test-mcp-token-0123456789abcdef0123456"
-SEED_CAPABILITIES = load_capabilities(CAPABILITIES)
+SEED_CAPABILITIES = load_capabilities(SEED_DIR)
 ALL_TOOLS = sum(len(c.tools) for c in SEED_CAPABILITIES)
 MODES = ["auto", "legacy"]
 
 
 def seed_settings(upstream_url: str, **extra: str) -> Settings:
-    environ = {"CAPABILITIES_DIR": str(CAPABILITIES), "MCP_BEARER_TOKENS": TOKEN, **SEED_ENV, **extra}
+    environ = {"CAPABILITIES_DIR": str(SEED_DIR), "MCP_BEARER_TOKENS": TOKEN, **SEED_ENV, **extra}
     for capability in SEED_CAPABILITIES:
         for namespace in capability.consumes:
             environ[base_uri_variable(namespace)] = upstream_url
