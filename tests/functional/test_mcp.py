@@ -351,3 +351,24 @@ def test_sdk_client_over_uvicorn(shared_upstream: UpstreamServer, mode: str) -> 
     assert count == ALL_TOOLS
     assert result.structured_content == {"balance": 10}
     assert shared_upstream.last.path == "/organizations/o/balances/b1"
+
+
+def test_under_sam_local_the_token_secrets_logical_id_is_unset_and_no_secret_store_is_asked(
+    upstream: UpstreamServer, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `sam local` puts the template's logical id in MCP_TOKENS_SECRET; the "Secrets Manager" here
+    # is a loopback server that records any request made to it, with credentials boto3 would use.
+    for key, value in {
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": upstream.url,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(key, value)
+    environ = {"CAPABILITIES_DIR": str(SEED_DIR), "AWS_SAM_LOCAL": "true", "MCP_TOKENS_SECRET": "McpTokensSecret"}
+    handler = create_handler(Settings.from_environ(environ))
+    event = json.loads((EVENTS / "mcp-tools-list.function-url.json").read_text())
+    response = handler(event, None)
+    assert response["statusCode"] == 503 and upstream.received == []
+    reasons = [getattr(r, "reason", "") for r in caplog.records]
+    assert any("set MCP_BEARER_TOKENS (under sam local, with --env-vars)" in r for r in reasons), reasons

@@ -94,6 +94,17 @@ def test_redaction(text: str, hidden: str) -> None:
     assert hidden not in redact(text)
 
 
+@pytest.mark.parametrize(
+    "hint",
+    [
+        "credential M3TER_API_KEY: not configured: set the environment variable M3TER_API_KEY",
+        "'CapabilitySecretM3ter' is a logical id under sam local, not a secret: pass M3TER_API_KEY with --env-vars",
+    ],
+)
+def test_the_projects_own_hints_are_not_redacted(hint: str) -> None:
+    assert redact(hint) == hint
+
+
 def test_xray_subsegment_per_upstream_call(upstream: UpstreamServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """In Lambda with tracing on, each upstream call is a subsegment sent to the X-Ray daemon
     (here a UDP socket on loopback standing in for it)."""

@@ -193,8 +193,13 @@ class Settings:
 
     @property
     def mcp_tokens_secret(self) -> str | None:
-        """MCP_TOKENS_SECRET: the Secrets Manager id of the accepted tokens."""
-        return self.environ.get("MCP_TOKENS_SECRET") or None
+        """MCP_TOKENS_SECRET: the Secrets Manager id of the accepted tokens. Under ``sam local``
+        a value that is not an ARN is the template's logical id, not a secret: unset, as for a
+        capability's secret, so the function never asks the real Secrets Manager for it."""
+        found = self.environ.get("MCP_TOKENS_SECRET") or None
+        if found and self.sam_local and not found.startswith("arn:"):
+            return None
+        return found
 
     def mcp_oauth(self) -> OAuthSettings:
         """MCP_AUTH=oauth2: MCP_OAUTH_ISSUER, MCP_OAUTH_AUDIENCE, MCP_OAUTH_SCOPES (comma list),

@@ -102,7 +102,12 @@ class BearerTokens:
             return cls(tokens=full, read_only_tokens=limited)
         if secret_id:
             return cls(secret_id=secret_id)
-        return cls(error=CredentialError("MCP_BEARER_TOKENS", "no MCP token is configured (or set MCP_AUTH=none)"))
+        return cls(
+            error=CredentialError(
+                "MCP_BEARER_TOKENS",
+                "no MCP token is configured: set MCP_BEARER_TOKENS (under sam local, with --env-vars) or MCP_AUTH=none",
+            )
+        )
 
     @property
     def static(self) -> bool:
