@@ -328,3 +328,22 @@ def test_inbound_auth_is_enforced(
         assert "s3cret" not in response["body"]
     assert upstream.received == []
     assert handler(apigw_event(2, "GET", "/guarded/things", headers=good), None)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_head_is_a_get_without_its_body_and_options_says_what_is_allowed(
+    billjob: Any, upstream: UpstreamServer, version: int
+) -> None:
+    upstream.reply(Reply(200, [{"id": "bj-1"}]))
+    got = billjob(apigw_event(version, "GET", BILLJOBS), None)
+    head = billjob(apigw_event(version, "HEAD", BILLJOBS), None)
+    assert head["statusCode"] == 200 and not head.get("body")
+    assert response_headers(head)["content-length"] == response_headers(got)["content-length"]
+    assert [r.method for r in upstream.received] == ["GET", "GET"]
+    options = billjob(apigw_event(version, "OPTIONS", BILLJOBS), None)
+    assert options["statusCode"] == 204
+    assert response_headers(options)["allow"] == "GET, POST, HEAD, OPTIONS"
+    assert not any(k.startswith("access-control-") for k in response_headers(options))  # no CORS by default
+    refused = billjob(apigw_event(version, "DELETE", BILLJOBS), None)
+    assert refused["statusCode"] == 405 and response_headers(refused)["allow"] == "GET, POST, HEAD, OPTIONS"
+    assert len(upstream.received) == 2

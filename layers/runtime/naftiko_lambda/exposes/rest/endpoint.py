@@ -67,10 +67,21 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
         if found is None:
             return problem(404, "Not found", "no operation at this path")
         route, path_params = found
-        entry = route.methods.get(request.method)
+        # HEAD is a GET without the body (RFC 9110 9.3.2); OPTIONS says what the path allows (a
+        # CORS preflight gets no Access-Control-* headers: browsers from other origins stay out).
+        allowed = [*route.methods, *(["HEAD"] if "GET" in route.methods else []), "OPTIONS"]
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
+        entry = route.methods.get("GET" if request.method == "HEAD" else request.method)
         if entry is None:
-            allow = ", ".join(route.methods)
+            allow = ", ".join(allowed)
             return problem(405, "Method not allowed", f"{request.method} is not allowed here", headers={"Allow": allow})
+        if request.method == "HEAD":
+            got = await serve(request, entry, path_params)
+            return Response(status_code=got.status_code, headers=dict(got.headers))  # its length, no body
+        return await serve(request, entry, path_params)
+
+    async def serve(request: Request, entry: RestEntry, path_params: Mapping[str, str]) -> Response:
         name = f"{capability.name}.{entry.operation.name}"
         limit = deadline.current.get()
         try:
