@@ -173,6 +173,15 @@ def test_a_retry_with_the_same_key_writes_once_and_replays(folder: Path, upstrea
     assert ids and all(i.startswith("orders#") for i in ids)
 
 
+def test_a_replay_is_the_same_bytes_as_the_first_answer(folder: Path, upstream: UpstreamServer, table: Any) -> None:
+    deployment = deploy(folder, upstream)
+    upstream.reply(Reply(201, {"zeta": 1, "id": "o-1", "alpha": {"y": 2, "b": "é"}}))  # keys not in sorted order
+    first = post(deployment, "k-bytes", {"item": "anchor", "quantity": 2})
+    again = post(deploy(folder, upstream), "k-bytes", {"item": "anchor", "quantity": 2})  # another instance
+    assert again.headers["idempotent-replayed"] == "true" and writes(upstream) == 1
+    assert again.raw["body"] == first.raw["body"] and list(again.json) == ["zeta", "id", "alpha"]
+
+
 def test_the_same_key_for_another_request_is_422(folder: Path, upstream: UpstreamServer, table: Any) -> None:
     deployment = deploy(folder, upstream)
     upstream.reply(Reply(201, {"id": "o-1"}))

@@ -62,6 +62,7 @@ class Response:
         self.status: int = raw["statusCode"]
         self.headers = response_headers(dict(raw))
         self.json = response_json(dict(raw))
+        self.raw = raw  # the Lambda response as returned: body text, headers, base64 flag
 
 
 class Deployment:

@@ -172,11 +172,14 @@ class Guard:
             ran.append(answer)
             if not answer.final:
                 raise _NotFinal(answer)
-            stored = {"status": answer.status, "body": answer.body, "headers": dict(answer.headers)}
+            # The body is kept as its JSON text: Powertools stores records with sorted keys, and a
+            # replay must be the same bytes as the first answer, not only the same meaning.
             try:
-                size = len(json.dumps(stored, allow_nan=False))
+                text = json.dumps(answer.body, allow_nan=False, ensure_ascii=False)
+                size: int | None = len(text.encode())
             except (TypeError, ValueError, RecursionError):
-                size = None  # not JSON: the upstream was called all the same, so the key is settled
+                text, size = "", None  # not JSON: the upstream was called all the same, so the key is settled
+            stored = {"status": answer.status, "text": text, "headers": dict(answer.headers)}
             if size is None or size > MAX_STORED_BYTES:
                 # Kept without its body: a retry must still not write again (it is told so).
                 why = "too large to store" if size else "not storable as JSON"
@@ -222,7 +225,8 @@ class Guard:
         if ran:
             return ran[0], False
         omitted = bool(stored.get("omitted"))
-        return Answer(stored["status"], stored.get("body"), stored.get("headers") or {}, omitted=omitted), True
+        body = json.loads(stored["text"]) if stored.get("text") else stored.get("body")
+        return Answer(stored["status"], body, stored.get("headers") or {}, omitted=omitted), True
 
     def store(self, capability: str) -> Any:
         """One persistence layer per capability: Powertools keeps the key prefix on the layer itself,
