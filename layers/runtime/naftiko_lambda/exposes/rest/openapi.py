@@ -174,15 +174,17 @@ def build_openapi(capability: Capability, prefix: str, *, api_key_required: bool
         paths.setdefault(prefix + route_path(operation.path), {})[operation.method.lower()] = entry
     if capability.skills:
         paths.update(_skill_paths(prefix, [gateway_key] if gateway_key else None))
+    schemes = {
+        **({API_KEY_SCHEME: _API_KEY} if api_key_required else {}),
+        **{namespace: security_scheme(auth) for namespace, auth in guard.items()},
+    }
     return {
         "openapi": "3.1.0",
         "info": {"title": capability.label, "version": "1.0.0", "description": capability.description},
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                **({API_KEY_SCHEME: _API_KEY} if api_key_required else {}),
-                **{namespace: security_scheme(auth) for namespace, auth in guard.items()},
-            },
+            # Swagger UI shows an "Authorize" button for any securitySchemes, even none: leave it out.
+            **({"securitySchemes": schemes} if schemes else {}),
             "responses": {
                 "Problem": {
                     "description": "An error, as RFC 9457 problem details",
