@@ -271,7 +271,11 @@ def serve(
         token = kept_token(token_file)
     environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox, token=token)
     gateway = LocalGateway(
-        capabilities_dir, environ, Sandbox() if use_sandbox else None, remote=allow_remote, ceiling_s=ceiling_s
+        capabilities_dir,
+        environ,
+        Sandbox(load_capabilities(capabilities_dir)) if use_sandbox else None,
+        remote=allow_remote,
+        ceiling_s=ceiling_s,
     )
     banner(gateway, base_url, environ, use_sandbox, None if user_token else token_file)
     if allow_remote:
