@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from _stats import fresh_interleaved, median  # noqa: E402
 
 SUGER = ROOT.parent / "shared" / "openapi" / "suger-openapi.yml"
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789abcdef0123456789"  # 32+ characters, as the MCP handler requires
 LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 
 IMPORT = """

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(ROOT))
 from _stats import fresh_interleaved, median  # noqa: E402
 
-TOKEN = "bench-token"
+TOKEN = "bench-token-0123456789abcdef0123456789"  # 32+ characters, as the MCP handler requires
 LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 CALL_TOOL = ("suger-metering", "get-billable-metric", {"orgId": "org-1", "billableMetricId": "bm-1"})
 
