@@ -88,6 +88,9 @@ def test_failed_call_counts_as_error(
         ('{"token": "tok-123456"}', "tok-123456"),
         ("Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
         ("password=hunter22", "hunter22"),
+        ("password: hunter ok", "hunter"),  # a lowercase word with prose after it is still a value
+        ("password: dragon\nnext", "dragon"),
+        ("apikey=deadbeefcafe rest", "deadbeefcafe"),
     ],
 )
 def test_redaction(text: str, hidden: str) -> None:

@@ -387,3 +387,22 @@ def test_docs_page_tries_an_operation_in_a_real_browser(served: Served, tmp_path
     received = [r for r in _sandbox_log(served.base) if r["namespace"] == "m3ter-billjob"]
     assert received and received[-1]["method"] == "GET"
     assert received[-1]["path"] == "/organizations/org-from-browser/billjobs"
+
+
+def test_a_token_file_that_is_not_ours_alone_is_refused_not_trusted(tmp_path: Path) -> None:
+    from naftiko_lambda.cli.serve import TokenFileError, kept_token
+
+    made = kept_token(tmp_path / "new" / "serve-token")
+    assert len(made) >= 32 and kept_token(tmp_path / "new" / "serve-token") == made
+    readable = tmp_path / "readable"
+    readable.write_text("x" * 40)
+    readable.chmod(0o644)
+    short = tmp_path / "short"
+    short.write_text("abc")
+    short.chmod(0o600)
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "new" / "serve-token")
+    for path, says in ((readable, "only you can read"), (short, r"32\+ characters"), (link, "cannot be read")):
+        with pytest.raises(TokenFileError, match=says):
+            kept_token(path)
+    assert readable.read_text() == "x" * 40  # never rewritten

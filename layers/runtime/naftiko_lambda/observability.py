@@ -29,9 +29,9 @@ _SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic|digest|key)\s+[A-Za-z0-9._~+/=:
 _KEY_VALUE = re.compile(
     r"(?i)((?:api[_-]?key|apikey|access[_-]?token|token|secret|password|authorization|x-api-key)"
     r"[\"']?\s*[:=]\s*[\"']?)"
-    # A lowercase word with more prose after it is our own hint ("M3TER_API_KEY: not configured",
-    # "not a secret: pass it with --env-vars"), not a value: those stay readable.
-    r"(?!(?-i:[a-z]{1,12})\s)[^\"'&\s,;}]+"
+    # The project's own hints ("M3TER_API_KEY: not configured", "not a secret: pass it with
+    # --env-vars") stay readable: only these words, followed by more prose, are not a value.
+    r"(?!(?-i:not|pass|set|missing|unset|required|none) )[^\"'&\s,;}]+"
 )
 
 

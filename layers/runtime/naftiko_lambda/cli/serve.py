@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import socket
+import stat
 import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -41,18 +42,35 @@ def _needs_sandbox(environ: Mapping[str, str], keys: set[str]) -> bool:
     return not any(environ.get(k) for k in keys)
 
 
+class TokenFileError(Exception):
+    """The token file cannot be used as it is (the message says why and what to do)."""
+
+
 def kept_token(path: Path) -> str:
-    """The token kept at ``path``, made (owner-only) on first use."""
+    """The token kept at ``path``, made (owner-only) on first use.
+
+    The file must be a regular file of ours that only we can read, holding a long enough token;
+    anything else is refused (never followed through a symlink, never widened or trusted)."""
+    fix = f"delete {path} for a new token"
     try:
-        token = path.read_text().strip()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
-        token = ""
-    if token:
+        descriptor = None
+    except OSError as exc:
+        raise TokenFileError(f"{path}: cannot be read ({exc.strerror}): {fix}") from None
+    if descriptor is not None:
+        with os.fdopen(descriptor, "rb") as found:
+            info = os.fstat(found.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o077 or info.st_uid != os.getuid():
+                raise TokenFileError(f"{path}: not a file only you can read: {fix}")
+            token = found.read(4096).decode("ascii", errors="replace").strip()
+        if len(token) < MIN_TOKEN_CHARS or not token.isascii() or not token.isprintable():
+            raise TokenFileError(f"{path}: not a token of {MIN_TOKEN_CHARS}+ characters: {fix}")
         return token
     path.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as out:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    with os.fdopen(os.open(path, flags, 0o600), "w") as out:
         out.write(token + "\n")
     return token
 
@@ -229,7 +247,8 @@ class LocalGateway:
 
 async def _send(send: Any, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
     raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
-    raw.append((b"content-length", str(len(body)).encode()))
+    if not any(k == b"content-length" for k, _ in raw):  # a HEAD answer keeps its GET's length
+        raw.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
 
@@ -268,7 +287,12 @@ def serve(
     base_url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"  # noqa: S104 - a name, not a bind
     user_token = bool(token or os.environ.get("MCP_BEARER_TOKENS"))
     if not user_token:
-        token = kept_token(token_file)
+        try:
+            token = kept_token(token_file)
+        except TokenFileError as exc:
+            listener.close()
+            print(f"serve: {exc}", file=sys.stderr)
+            return 2
     environ, use_sandbox = prepare_environ(capabilities_dir, base_url, os.environ, sandbox=sandbox, token=token)
     gateway = LocalGateway(
         capabilities_dir,

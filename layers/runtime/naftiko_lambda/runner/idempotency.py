@@ -176,10 +176,11 @@ class Guard:
             # replay must be the same bytes as the first answer, not only the same meaning.
             try:
                 text = json.dumps(answer.body, allow_nan=False, ensure_ascii=False)
-                size: int | None = len(text.encode())
             except (TypeError, ValueError, RecursionError):
-                text, size = "", None  # not JSON: the upstream was called all the same, so the key is settled
-            stored = {"status": answer.status, "text": text, "headers": dict(answer.headers)}
+                text = None  # not JSON: the upstream was called all the same, so the key is settled
+            stored = {"status": answer.status, "text": text or "", "headers": dict(answer.headers)}
+            # What is written is the record as Powertools serialises it (the text escaped again).
+            size = len(json.dumps(stored, sort_keys=True).encode()) if text is not None else None
             if size is None or size > MAX_STORED_BYTES:
                 # Kept without its body: a retry must still not write again (it is told so).
                 why = "too large to store" if size else "not storable as JSON"

@@ -154,7 +154,7 @@ class McpHttpApp:
             return
         if denied is not None:
             # A client that sent a token must hear that it is wrong, not be sent looking for a login.
-            sent = any(k.lower() == b"authorization" for k, _ in scope["headers"])
+            sent = any(k.lower() == b"authorization" and v[:7].lower() == b"bearer " for k, v in scope["headers"])
             if sent and denied.startswith("Bearer"):
                 denied += ', error="invalid_token", error_description="the bearer token is wrong"'
             message = "the bearer token is wrong" if sent else "credentials are required"

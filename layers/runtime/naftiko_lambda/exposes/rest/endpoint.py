@@ -105,7 +105,8 @@ def operation_endpoint(capability: Capability, runtime: Runtime, router: Router)
                 # body) typed and in order. A bad one is a 400 that does not use the key up.
                 inputs = collect_inputs(entry.inputs, request, body, path_params, name)
                 operation = entry.operation
-                same = fingerprint(operation.exposes_namespace, operation.name, request.method, inputs)
+                method = "GET" if request.method == "HEAD" else request.method  # HEAD is that GET
+                same = fingerprint(operation.exposes_namespace, operation.name, method, inputs)
 
                 def execute() -> Answer:
                     return _run(capability, runtime, entry, inputs, limit)
