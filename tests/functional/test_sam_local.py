@@ -5,12 +5,12 @@ SAM CLI's own emulation: the function image with the layer, the env file, API Ga
 It needs a Docker daemon and a Lambda python3.13 image, so it is skipped unless the machine has been
 prepared. On a machine that reaches package registries but no container registry (as root):
 
-    bash /work/shared/samlocal/build-standin.sh /tmp/samlocal-scratch
+    bash ../shared/samlocal/build-standin.sh /tmp/samlocal-scratch
         # apt-installs docker.io and debootstrap, starts a dockerd without a bridge (prints its PID)
         # and builds the stand-in image local/lambda-python:3.13 (about 1.5 minutes)
     python3 -m venv /tmp/samlocal-venv && /tmp/samlocal-venv/bin/pip install -q 'aws-sam-cli==1.170.0'
     patch /tmp/samlocal-venv/lib/python3.*/site-packages/samcli/local/docker/container.py \\
-        /work/shared/samlocal/samcli-host-network.patch
+        ../shared/samlocal/samcli-host-network.patch
         # host networking for --docker-network host: that dockerd has no bridge
 
 Then point NAFTIKO_SAM_LOCAL_SAM at the patched SAM CLI (default /tmp/samlocal-venv/bin/sam). Every
@@ -75,7 +75,7 @@ def _machine_allows() -> None:
     if shutil.which("docker") is None or not _ok(["docker", "info"]):
         pytest.skip("no Docker daemon (`docker info` fails): see this module's docstring to prepare the machine")
     if not _ok(["docker", "image", "inspect", IMAGE]):
-        pytest.skip(f"no image {IMAGE}: build it with /work/shared/samlocal/build-standin.sh (module docstring)")
+        pytest.skip(f"no image {IMAGE}: build it with ../shared/samlocal/build-standin.sh (module docstring)")
     if not SAM.exists():
         pytest.skip(f"no patched SAM CLI at {SAM} (set NAFTIKO_SAM_LOCAL_SAM; module docstring)")
 
